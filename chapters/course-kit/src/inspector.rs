@@ -1,0 +1,354 @@
+//! The wire inspector: the panel at the bottom of every page that shows what
+//! this exchange carried.
+//!
+//! A browser hides the very thing this course is about: the `Cookie` header it
+//! sends and the `Set-Cookie` headers it receives. The inspector is a
+//! middleware that sits outside the chapter's own cookie and session layers.
+//! It notes the request's cookies (and form fields) on the way in; on the way
+//! out, when every `Set-Cookie` header is final, it renders them into the
+//! page's empty `<aside id="wire">` element. In a chapter with sessions it
+//! also looks the session up in the server's store, to show that the cookie
+//! carries only an id while the data stays on the server.
+
+use std::sync::Arc;
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    http::{HeaderMap, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use maud::{Markup, html};
+use time::{OffsetDateTime, macros::format_description};
+use tower_cookies::cookie::{Cookie, SameSite};
+use tower_sessions::{SessionStore, session::Id};
+
+use crate::{SESSION_COOKIE, chapter::BODY_LIMIT};
+
+/// The empty element of the layout that the inspector fills in.
+const PLACEHOLDER: &str = r#"<aside id="wire" aria-label="Wire inspector"></aside>"#;
+
+/// The inspector's state: where to find session records, if the chapter has any.
+#[derive(Clone, Default)]
+pub struct WireInspector {
+    store: Option<Arc<dyn SessionStore>>,
+}
+
+impl WireInspector {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_session_store(store: impl SessionStore + Clone) -> Self {
+        Self {
+            store: Some(Arc::new(store)),
+        }
+    }
+}
+
+/// What the request carried, noted before the chapter handles it.
+struct RequestSeen {
+    method: Method,
+    target: String,
+    cookie_pairs: Vec<(String, String)>,
+    form_fields: Vec<(String, String)>,
+}
+
+/// The middleware function; see the module documentation.
+pub async fn inspect(
+    State(inspector): State<WireInspector>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let mut seen = RequestSeen {
+        method: parts.method.clone(),
+        target: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string()),
+        cookie_pairs: cookie_pairs(&parts.headers),
+        form_fields: Vec::new(),
+    };
+
+    // A form body can only be read once, so the inspector reads it, notes its
+    // fields, and hands the same bytes on to the chapter.
+    let body = if is_form(&parts.headers) {
+        let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
+            return too_large();
+        };
+        seen.form_fields = form_urlencoded::parse(&bytes).into_owned().collect();
+        Body::from(bytes)
+    } else {
+        body
+    };
+
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if !is_html(response.headers()) {
+        return response;
+    }
+
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let page = String::from_utf8_lossy(&bytes);
+    if !page.contains(PLACEHOLDER) {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+
+    let set_cookies: Vec<String> = parts
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+    let session = match &inspector.store {
+        Some(store) => Some(session_shown(store.as_ref(), &seen, &set_cookies).await),
+        None => None,
+    };
+    let panel = render(&seen, parts.status, &set_cookies, session.as_ref());
+    let page = page.replacen(PLACEHOLDER, &panel.into_string(), 1);
+
+    // The body changed length, so the old Content-Length no longer holds.
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(page))
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn is_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"))
+}
+
+fn too_large() -> Response {
+    let message = format!(
+        "This request's body is larger than the {} bytes this course accepts.",
+        BODY_LIMIT
+    );
+    (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+}
+
+/// The request's cookies exactly as sent: `name=value` pairs separated by `;`.
+/// They are shown raw, without decoding, because the point is to show the wire.
+pub fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|value| {
+            String::from_utf8_lossy(value.as_bytes())
+                .split(';')
+                .map(str::trim)
+                .filter(|pair| !pair.is_empty())
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, value)) => (name.to_string(), value.to_string()),
+                    None => (pair.to_string(), String::new()),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// What the inspector found in the session store for this exchange.
+enum SessionShown {
+    /// No session cookie crossed the wire in either direction.
+    None,
+    /// The response tells the browser to delete its session cookie.
+    Deleted,
+    /// The id the cookie names, and the record stored under it, if any.
+    Record {
+        id: String,
+        record: Option<tower_sessions::session::Record>,
+    },
+}
+
+/// Finds the session this exchange is about: the id in a `Set-Cookie` of the
+/// response if there is one (a new or renewed session), else the id in the
+/// request's cookie.
+async fn session_shown(
+    store: &dyn SessionStore,
+    seen: &RequestSeen,
+    set_cookies: &[String],
+) -> SessionShown {
+    let from_response = set_cookies
+        .iter()
+        .filter_map(|raw| Cookie::parse(raw.as_str()).ok())
+        .rfind(|cookie| cookie.name() == SESSION_COOKIE);
+    let id = match from_response {
+        Some(cookie) if is_removal(&cookie) => return SessionShown::Deleted,
+        Some(cookie) => cookie.value().to_string(),
+        None => match seen.cookie_pairs.iter().rfind(|(name, _)| name == SESSION_COOKIE) {
+            Some((_, value)) => value.clone(),
+            None => return SessionShown::None,
+        },
+    };
+    let record = match id.parse::<Id>() {
+        Ok(parsed) => store.load(&parsed).await.ok().flatten(),
+        Err(_) => None,
+    };
+    SessionShown::Record { id, record }
+}
+
+fn is_removal(cookie: &Cookie<'_>) -> bool {
+    cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative())
+}
+
+/// Formats a moment the way every page of the course shows it.
+pub fn format_date(date: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    date.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| date.to_string())
+}
+
+fn render(
+    seen: &RequestSeen,
+    status: StatusCode,
+    set_cookies: &[String],
+    session: Option<&SessionShown>,
+) -> Markup {
+    html! {
+        aside #wire aria-label="Wire inspector" {
+            h2 { "Wire inspector" }
+            p.hint { "What crossed the wire in this exchange. Your browser normally hides all of this." }
+            section {
+                h3 { "Request: " code { (seen.method) " " (seen.target) } }
+                @if seen.cookie_pairs.is_empty() {
+                    p { "Your browser sent " strong { "no cookies" } " with this request (no " code { "Cookie" } " header)." }
+                } @else {
+                    p { "Your browser sent these cookies in its " code { "Cookie" } " header:" }
+                    table {
+                        thead { tr { th { "Name" } th { "Value" } } }
+                        tbody {
+                            @for (name, value) in &seen.cookie_pairs {
+                                tr { td { code { (name) } } td { code { (value) } } }
+                            }
+                        }
+                    }
+                }
+                @if !seen.form_fields.is_empty() {
+                    p { "The form fields in the request body:" }
+                    table {
+                        thead { tr { th { "Field" } th { "Value" } } }
+                        tbody {
+                            @for (name, value) in &seen.form_fields {
+                                tr { td { code { (name) } } td { code { (value) } } }
+                            }
+                        }
+                    }
+                }
+            }
+            section {
+                h3 { "Response: " code { (status) } }
+                @if set_cookies.is_empty() {
+                    p { "This response sets " strong { "no cookies" } " (no " code { "Set-Cookie" } " header)." }
+                } @else {
+                    p { "This response tells your browser to store these cookies:" }
+                    @for raw in set_cookies {
+                        (set_cookie(raw))
+                    }
+                }
+            }
+            @if let Some(session) = session {
+                section {
+                    h3 { "Session store (on the server)" }
+                    (session_record(session))
+                }
+            }
+        }
+    }
+}
+
+/// One `Set-Cookie` header, raw and then attribute by attribute.
+fn set_cookie(raw: &str) -> Markup {
+    let parsed = Cookie::parse(raw);
+    html! {
+        div.set-cookie {
+            p { code { "Set-Cookie: " (raw) } }
+            @match parsed {
+                Err(_) => p { "(The inspector could not parse this header.)" },
+                Ok(cookie) => ul {
+                    li { code { (cookie.name()) } " = " code { (cookie.value()) } }
+                    li {
+                        @match cookie.max_age() {
+                            Some(age) if is_removal(&cookie) => { "Max-Age=" (age.whole_seconds()) ": " strong { "delete" } " this cookie now." }
+                            Some(age) => { "Max-Age=" (age.whole_seconds()) ": keep it for " (age.whole_seconds()) " seconds, then forget it." }
+                            None => @match cookie.expires_datetime() {
+                                Some(date) => { "Expires: keep it until " (format_date(date)) "." }
+                                None => { "No Max-Age or Expires: a " em { "session cookie" } ", forgotten when the browser closes." }
+                            }
+                        }
+                    }
+                    li {
+                        "Path=" (cookie.path().unwrap_or("(none)"))
+                        ": sent back with requests for paths under it."
+                    }
+                    li {
+                        @if cookie.http_only() == Some(true) {
+                            "HttpOnly: page scripts cannot read it."
+                        } @else {
+                            "Not HttpOnly: page scripts can read it."
+                        }
+                    }
+                    li {
+                        @match cookie.same_site() {
+                            Some(SameSite::Lax) => "SameSite=Lax: not sent with cross-site form posts or embedded requests, only with top-level navigation.",
+                            Some(SameSite::Strict) => "SameSite=Strict: never sent with a request that starts on another site.",
+                            Some(SameSite::None) => "SameSite=None: sent with cross-site requests too.",
+                            None => "No SameSite: the browser chooses (most treat it as Lax).",
+                        }
+                    }
+                    li {
+                        @if cookie.secure() == Some(true) {
+                            "Secure: only sent over https."
+                        } @else {
+                            "Not Secure: sent over plain http too (fine on 127.0.0.1; production must set Secure)."
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+fn session_record(session: &SessionShown) -> Markup {
+    html! {
+        @match session {
+            SessionShown::None => p { "No session cookie crossed the wire, so there is no session to look up." },
+            SessionShown::Deleted => p { "The response deletes the session cookie: the browser will forget the id, and the server no longer has a record for it." },
+            SessionShown::Record { id, record: None } => p {
+                "The cookie names the session " code { (id) } ", but the store has " strong { "no record" } " under that id (it expired, or the server restarted)."
+            },
+            SessionShown::Record { id, record: Some(record) } => {
+                p { "The cookie carries only the id " code { (id) } ". The data stays here, on the server:" }
+                table {
+                    thead { tr { th { "Key" } th { "Value (as JSON)" } } }
+                    tbody {
+                        @for key in sorted_keys(&record.data) {
+                            tr {
+                                td { code { (key) } }
+                                td { code { (serde_json::to_string(&record.data[key]).unwrap_or_default()) } }
+                            }
+                        }
+                    }
+                }
+                p { "The record expires at " (format_date(record.expiry_date)) "." }
+            }
+        }
+    }
+}
+
+fn sorted_keys<V>(data: &std::collections::HashMap<String, V>) -> Vec<&String> {
+    let mut keys: Vec<&String> = data.keys().collect();
+    keys.sort();
+    keys
+}

@@ -1,0 +1,62 @@
+//! The request log: one line on the terminal for each request, so that a
+//! teacher can show the class what crossed the wire without opening the
+//! browser's developer tools.
+//!
+//! ```text
+//! GET /countView/ | Cookie: count=2 | 200 OK | Set-Cookie: count=3; HttpOnly; SameSite=Lax; Path=/
+//! ```
+
+use axum::{extract::Request, http::header, middleware::Next, response::Response};
+
+/// Requests for the stylesheet are not logged: they say nothing about
+/// sessions, and a line for each would bury the ones that do.
+const QUIET_PATHS: &[&str] = &["/course.css", "/favicon.ico"];
+
+/// The middleware function that prints the line.
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().path().to_string(), |pq| pq.to_string());
+    let quiet = QUIET_PATHS.contains(&request.uri().path());
+    let sent: Vec<String> = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect();
+
+    let response = next.run(request).await;
+    if !quiet {
+        let set: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .collect();
+        println!("{}", log_line(method.as_str(), &target, &sent, response.status(), &set));
+    }
+    response
+}
+
+/// Builds the log line; separate from the middleware so it can be tested.
+pub fn log_line(
+    method: &str,
+    target: &str,
+    cookies_sent: &[String],
+    status: axum::http::StatusCode,
+    cookies_set: &[String],
+) -> String {
+    let mut line = format!("{method} {target}");
+    if cookies_sent.is_empty() {
+        line.push_str(" | no Cookie");
+    } else {
+        line.push_str(&format!(" | Cookie: {}", cookies_sent.join("; ")));
+    }
+    line.push_str(&format!(" | {status}"));
+    for cookie in cookies_set {
+        line.push_str(&format!(" | Set-Cookie: {cookie}"));
+    }
+    line
+}

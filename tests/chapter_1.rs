@@ -1,0 +1,82 @@
+//! Chapter 1 walked as a learner walks it: say your name, be greeted, ask
+//! "Who am I?", and find the server has forgotten. No cookie, ever.
+
+use course_kit::testing::Browser;
+use insta::assert_snapshot;
+
+#[tokio::test]
+async fn the_server_forgets_your_name() {
+    let mut browser = Browser::new(chapter_1::app());
+
+    let ask = browser.get("/").await;
+    assert_eq!(ask.status, 200);
+    assert!(ask.main_text().contains("What is your name?"));
+    assert!(ask.main_text().contains("answered 1 requests"));
+    assert_snapshot!("1_ask_name", ask.snapshot());
+
+    let hello = browser.get("/hello/?name=Ada").await;
+    assert_eq!(hello.status, 200);
+    assert!(hello.main_text().contains("Hello, Ada!"));
+    assert!(hello.main_text().contains("answered 2 requests"));
+    assert_snapshot!("2_hello", hello.snapshot());
+
+    let whoami = browser.click(&hello, "Who am I?").await;
+    assert_eq!(whoami.status, 200);
+    assert!(whoami.main_text().contains("I don't know who you are."));
+    assert!(!whoami.body.contains("Ada"), "the server must not remember the name");
+    assert!(whoami.main_text().contains("answered 3 requests"));
+    assert_snapshot!("3_who_am_i", whoami.snapshot());
+
+    // The point of the chapter: not one cookie crossed the wire.
+    for page in [&ask, &hello, &whoami] {
+        assert!(page.set_cookies().is_empty());
+        assert!(page.inspector_text().contains("sent no cookies"));
+    }
+    assert_eq!(browser.cookie("sessionid"), None);
+}
+
+#[tokio::test]
+async fn a_missing_or_long_name_is_asked_again() {
+    let mut browser = Browser::new(chapter_1::app());
+
+    let empty = browser.get("/hello/?name=+").await;
+    assert_eq!(empty.status, 200);
+    assert!(empty.main_text().contains("Please type a name."));
+    assert_snapshot!("4_empty_name", empty.snapshot());
+
+    let long = "x".repeat(chapter_1::MAX_NAME_CHARS + 1);
+    let too_long = browser.get(&format!("/hello/?name={long}")).await;
+    assert!(too_long.main_text().contains("at most 100 characters"));
+    assert!(too_long.body.contains(&format!("value=\"{long}\"")), "what was typed is kept");
+}
+
+#[tokio::test]
+async fn html_in_a_name_is_escaped() {
+    let mut browser = Browser::new(chapter_1::app());
+    let page = browser.get("/hello/?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert!(!page.body.contains("<script>"));
+    assert!(page.body.contains("&lt;script&gt;"));
+}
+
+#[tokio::test]
+async fn paths_without_the_final_slash_redirect() {
+    let mut browser = Browser::new(chapter_1::app());
+    let redirect = browser.get("/whoami").await;
+    assert_eq!(redirect.status, 307);
+    assert_eq!(redirect.location(), Some("/whoami/"));
+    let with_query = browser.get("/hello?name=Ada").await;
+    assert_eq!(with_query.location(), Some("/hello/?name=Ada"));
+
+    let missing = browser.get("/nowhere/").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.main_text().contains("This chapter has no page at /nowhere/."));
+    assert_snapshot!("5_not_found", missing.snapshot());
+}
+
+#[tokio::test]
+async fn every_page_sends_the_security_headers() {
+    let mut browser = Browser::new(chapter_1::app());
+    let page = browser.get("/").await;
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+}
