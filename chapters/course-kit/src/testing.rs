@@ -285,7 +285,7 @@ impl Exchange {
             let open_tag = &form[..form.find('>').unwrap_or(form.len())];
             let action = attribute(open_tag, "action").unwrap_or_else(|| self.target.clone());
             let hidden = form
-                .split("<input ")
+                .split("<input")
                 .skip(1)
                 .filter(|input| attribute(input, "type").as_deref() == Some("hidden"))
                 .filter_map(|input| Some((attribute(input, "name")?, attribute(input, "value")?)))

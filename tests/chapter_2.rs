@@ -1,0 +1,59 @@
+//! Chapter 2: the test cookie works when the browser sends cookies back,
+//! works only once (the check deletes it), and never works without cookies.
+
+use course_kit::testing::Browser;
+use insta::assert_snapshot;
+
+#[tokio::test]
+async fn the_test_cookie_works_once() {
+    let mut browser = Browser::new(chapter_2::app());
+
+    let home = browser.get("/home/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.main_text().contains("Set test cookie"));
+    let set = home.set_cookie("sessionid").expect("home sets the session cookie");
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"));
+    assert!(home.inspector_text().contains("\"worked\""), "the inspector shows the session record");
+    assert_snapshot!("1_home", home.snapshot());
+
+    let worked = browser.click(&home, "go to page 2").await;
+    assert!(worked.main_text().contains("Test cookie worked"));
+    let session_id = browser.cookie("sessionid").expect("the session and its cookie remain").to_string();
+    assert!(!worked.inspector_text().contains("testcookie"), "the mark is gone from the record");
+    assert_snapshot!("2_page2_worked", worked.snapshot());
+
+    let again = browser.get("/page2/").await;
+    assert!(again.main_text().contains("Test cookie did not work"));
+    assert!(again.main_text().contains("You already checked"));
+    assert_eq!(again.cookie_sent.as_deref(), Some(format!("sessionid={session_id}").as_str()));
+    assert!(again.set_cookies().is_empty(), "an unchanged session is not saved again");
+    assert_snapshot!("3_page2_again", again.snapshot());
+}
+
+#[tokio::test]
+async fn page2_first_does_not_work() {
+    let mut browser = Browser::new(chapter_2::app());
+    let page = browser.get("/page2/").await;
+    assert!(page.main_text().contains("Test cookie did not work"));
+    assert!(page.set_cookies().is_empty(), "checking creates no session");
+}
+
+#[tokio::test]
+async fn without_cookies_the_test_cookie_never_works() {
+    let mut browser = Browser::without_cookies(chapter_2::app());
+    let home = browser.get("/home/").await;
+    assert!(home.set_cookie("sessionid").is_some(), "the server still offers the cookie");
+    let page2 = browser.get("/page2/").await;
+    assert_eq!(page2.cookie_sent, None);
+    assert!(page2.main_text().contains("Test cookie did not work"));
+    assert_snapshot!("4_page2_cookies_off", page2.snapshot());
+}
+
+#[tokio::test]
+async fn a_forged_session_id_finds_nothing() {
+    let mut browser = Browser::new(chapter_2::app());
+    browser.set_cookie("sessionid", "not-a-real-id");
+    let page = browser.get("/page2/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.main_text().contains("Test cookie did not work"));
+}

@@ -1,0 +1,76 @@
+//! Chapter 3: the counter goes 1, 2, 3 while the browser returns the cookie,
+//! and a cookie that is not a count restarts it at 1 with a notice.
+
+use course_kit::testing::Browser;
+use insta::assert_snapshot;
+
+#[tokio::test]
+async fn the_count_goes_up_on_every_visit() {
+    let mut browser = Browser::new(chapter_3::app());
+    for expected in 1..=3 {
+        let page = browser.get("/countView/").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.main_text().contains(&format!("You have visited this page {expected} times")),
+            "visit {expected}: {}",
+            page.main_text()
+        );
+        assert_eq!(browser.cookie("count"), Some(expected.to_string().as_str()));
+        assert_snapshot!(format!("visit_{expected}"), page.snapshot());
+    }
+}
+
+#[tokio::test]
+async fn without_cookies_the_count_stays_at_one() {
+    let mut browser = Browser::without_cookies(chapter_3::app());
+    for _ in 0..3 {
+        let page = browser.get("/countView/").await;
+        assert!(page.main_text().contains("You have visited this page 1 times"));
+    }
+}
+
+#[tokio::test]
+async fn a_bad_count_cookie_restarts_at_one() {
+    for bad in ["abc", "-1", "18446744073709551616", "", "1.5", "%20"] {
+        let mut browser = Browser::new(chapter_3::app());
+        browser.set_cookie("count", bad);
+        let page = browser.get("/countView/").await;
+        assert_eq!(page.status, 200, "count={bad:?} must not fail");
+        assert!(page.main_text().contains("You have visited this page 1 times"), "count={bad:?}");
+        assert!(page.main_text().contains("starts again at 1"), "count={bad:?} gets a notice");
+        assert_eq!(browser.cookie("count"), Some("1"));
+        if bad == "abc" {
+            assert_snapshot!("bad_cookie_abc", page.snapshot());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_largest_count_wraps_to_one_with_a_notice() {
+    let mut browser = Browser::new(chapter_3::app());
+    browser.set_cookie("count", &u64::MAX.to_string());
+    let page = browser.get("/countView/").await;
+    assert!(page.main_text().contains("largest number"));
+    assert_eq!(browser.cookie("count"), Some("1"));
+}
+
+#[test]
+fn previous_count_reads_every_value() {
+    use chapter_3::PreviousCount;
+    assert_eq!(PreviousCount::from_cookie(None), PreviousCount::FirstVisit);
+    assert_eq!(PreviousCount::from_cookie(Some("41")), PreviousCount::Count(41));
+    assert_eq!(
+        PreviousCount::from_cookie(Some("-1")),
+        PreviousCount::Unreadable("-1".into())
+    );
+}
+
+#[tokio::test]
+async fn the_path_without_slash_redirects() {
+    let mut browser = Browser::new(chapter_3::app());
+    let page = browser.get("/countView").await;
+    assert_eq!(page.status, 307);
+    assert_eq!(page.location(), Some("/countView/"));
+    let root = browser.get("/").await;
+    assert_eq!(root.location(), Some("/countView/"));
+}
