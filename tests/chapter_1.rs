@@ -23,7 +23,10 @@ async fn the_server_forgets_your_name() {
     let whoami = browser.click(&hello, "Who am I?").await;
     assert_eq!(whoami.status, 200);
     assert!(whoami.main_text().contains("I don't know who you are."));
-    assert!(!whoami.body.contains("Ada"), "the server must not remember the name");
+    assert!(
+        !whoami.body.contains("Ada"),
+        "the server must not remember the name"
+    );
     assert!(whoami.main_text().contains("answered 3 requests"));
     assert_snapshot!("3_who_am_i", whoami.snapshot());
 
@@ -47,13 +50,18 @@ async fn a_missing_or_long_name_is_asked_again() {
     let long = "x".repeat(chapter_1::MAX_NAME_CHARS + 1);
     let too_long = browser.get(&format!("/hello/?name={long}")).await;
     assert!(too_long.main_text().contains("at most 100 characters"));
-    assert!(too_long.body.contains(&format!("value=\"{long}\"")), "what was typed is kept");
+    assert!(
+        too_long.body.contains(&format!("value=\"{long}\"")),
+        "what was typed is kept"
+    );
 }
 
 #[tokio::test]
 async fn html_in_a_name_is_escaped() {
     let mut browser = Browser::new(chapter_1::app());
-    let page = browser.get("/hello/?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    let page = browser
+        .get("/hello/?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        .await;
     assert!(!page.body.contains("<script>"));
     assert!(page.body.contains("&lt;script&gt;"));
 }
@@ -69,7 +77,11 @@ async fn paths_without_the_final_slash_redirect() {
 
     let missing = browser.get("/nowhere/").await;
     assert_eq!(missing.status, 404);
-    assert!(missing.main_text().contains("This chapter has no page at /nowhere/."));
+    assert!(
+        missing
+            .main_text()
+            .contains("This chapter has no page at /nowhere/.")
+    );
     assert_snapshot!("5_not_found", missing.snapshot());
 }
 
@@ -78,5 +90,10 @@ async fn every_page_sends_the_security_headers() {
     let mut browser = Browser::new(chapter_1::app());
     let page = browser.get("/").await;
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
-    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    assert!(
+        page.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
 }

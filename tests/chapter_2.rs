@@ -11,22 +11,39 @@ async fn the_test_cookie_works_once() {
     let home = browser.get("/home/").await;
     assert_eq!(home.status, 200);
     assert!(home.main_text().contains("Set test cookie"));
-    let set = home.set_cookie("sessionid").expect("home sets the session cookie");
+    let set = home
+        .set_cookie("sessionid")
+        .expect("home sets the session cookie");
     assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"));
-    assert!(home.inspector_text().contains("\"worked\""), "the inspector shows the session record");
+    assert!(
+        home.inspector_text().contains("\"worked\""),
+        "the inspector shows the session record"
+    );
     assert_snapshot!("1_home", home.snapshot());
 
     let worked = browser.click(&home, "go to page 2").await;
     assert!(worked.main_text().contains("Test cookie worked"));
-    let session_id = browser.cookie("sessionid").expect("the session and its cookie remain").to_string();
-    assert!(!worked.inspector_text().contains("testcookie"), "the mark is gone from the record");
+    let session_id = browser
+        .cookie("sessionid")
+        .expect("the session and its cookie remain")
+        .to_string();
+    assert!(
+        !worked.inspector_text().contains("testcookie"),
+        "the mark is gone from the record"
+    );
     assert_snapshot!("2_page2_worked", worked.snapshot());
 
     let again = browser.get("/page2/").await;
     assert!(again.main_text().contains("Test cookie did not work"));
     assert!(again.main_text().contains("You already checked"));
-    assert_eq!(again.cookie_sent.as_deref(), Some(format!("sessionid={session_id}").as_str()));
-    assert!(again.set_cookies().is_empty(), "an unchanged session is not saved again");
+    assert_eq!(
+        again.cookie_sent.as_deref(),
+        Some(format!("sessionid={session_id}").as_str())
+    );
+    assert!(
+        again.set_cookies().is_empty(),
+        "an unchanged session is not saved again"
+    );
     assert_snapshot!("3_page2_again", again.snapshot());
 }
 
@@ -42,7 +59,10 @@ async fn page2_first_does_not_work() {
 async fn without_cookies_the_test_cookie_never_works() {
     let mut browser = Browser::without_cookies(chapter_2::app());
     let home = browser.get("/home/").await;
-    assert!(home.set_cookie("sessionid").is_some(), "the server still offers the cookie");
+    assert!(
+        home.set_cookie("sessionid").is_some(),
+        "the server still offers the cookie"
+    );
     let page2 = browser.get("/page2/").await;
     assert_eq!(page2.cookie_sent, None);
     assert!(page2.main_text().contains("Test cookie did not work"));

@@ -11,7 +11,8 @@ async fn the_count_goes_up_on_every_visit() {
         let page = browser.get("/countView/").await;
         assert_eq!(page.status, 200);
         assert!(
-            page.main_text().contains(&format!("You have visited this page {expected} times")),
+            page.main_text()
+                .contains(&format!("You have visited this page {expected} times")),
             "visit {expected}: {}",
             page.main_text()
         );
@@ -25,7 +26,10 @@ async fn without_cookies_the_count_stays_at_one() {
     let mut browser = Browser::without_cookies(chapter_3::app());
     for _ in 0..3 {
         let page = browser.get("/countView/").await;
-        assert!(page.main_text().contains("You have visited this page 1 times"));
+        assert!(
+            page.main_text()
+                .contains("You have visited this page 1 times")
+        );
     }
 }
 
@@ -36,8 +40,15 @@ async fn a_bad_count_cookie_restarts_at_one() {
         browser.set_cookie("count", bad);
         let page = browser.get("/countView/").await;
         assert_eq!(page.status, 200, "count={bad:?} must not fail");
-        assert!(page.main_text().contains("You have visited this page 1 times"), "count={bad:?}");
-        assert!(page.main_text().contains("starts again at 1"), "count={bad:?} gets a notice");
+        assert!(
+            page.main_text()
+                .contains("You have visited this page 1 times"),
+            "count={bad:?}"
+        );
+        assert!(
+            page.main_text().contains("starts again at 1"),
+            "count={bad:?} gets a notice"
+        );
         assert_eq!(browser.cookie("count"), Some("1"));
         if bad == "abc" {
             assert_snapshot!("bad_cookie_abc", page.snapshot());
@@ -58,7 +69,10 @@ async fn the_largest_count_wraps_to_one_with_a_notice() {
 fn previous_count_reads_every_value() {
     use chapter_3::PreviousCount;
     assert_eq!(PreviousCount::from_cookie(None), PreviousCount::FirstVisit);
-    assert_eq!(PreviousCount::from_cookie(Some("41")), PreviousCount::Count(41));
+    assert_eq!(
+        PreviousCount::from_cookie(Some("41")),
+        PreviousCount::Count(41)
+    );
     assert_eq!(
         PreviousCount::from_cookie(Some("-1")),
         PreviousCount::Unreadable("-1".into())

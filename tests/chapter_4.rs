@@ -22,19 +22,37 @@ async fn a_learner_fills_the_cart() {
     assert_snapshot!("2_display_empty", empty.snapshot());
 
     let form = browser.click(&index, "Add Item").await;
-    assert!(form.set_cookie("csrftoken").is_some(), "the form page hands out a CSRF token");
+    assert!(
+        form.set_cookie("csrftoken").is_some(),
+        "the form page hands out a CSRF token"
+    );
     assert_snapshot!("3_add_form", form.snapshot());
 
-    let added = browser.submit(&form, ADD, &[("name", "apple"), ("quantity", "2")]).await;
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
     assert_eq!(added.status, 200);
-    assert!(added.main_text().contains("Added to your cart: apple. You now have 2."));
-    let set = added.set_cookie("cart_YXBwbGU").expect("apple is stored as cart_ + base64url");
+    assert!(
+        added
+            .main_text()
+            .contains("Added to your cart: apple. You now have 2.")
+    );
+    let set = added
+        .set_cookie("cart_YXBwbGU")
+        .expect("apple is stored as cart_ + base64url");
     assert!(set.contains("Max-Age=120") && set.contains("HttpOnly"));
     assert_snapshot!("4_added_apple", added.snapshot());
 
-    let more = browser.submit(&added, ADD, &[("name", "apple"), ("quantity", "3")]).await;
-    assert!(more.main_text().contains("You now have 5."), "adding again adds to the quantity");
-    browser.submit(&more, ADD, &[("name", "pear"), ("quantity", "1")]).await;
+    let more = browser
+        .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
+        .await;
+    assert!(
+        more.main_text().contains("You now have 5."),
+        "adding again adds to the quantity"
+    );
+    browser
+        .submit(&more, ADD, &[("name", "pear"), ("quantity", "1")])
+        .await;
 
     let cart = browser.get("/displayItems/").await;
     let text = cart.main_text();
@@ -49,29 +67,55 @@ async fn a_learner_fills_the_cart() {
 async fn bad_input_is_shown_again_and_changes_nothing() {
     let mut browser = Browser::new(chapter_4::app());
     let form = browser.get(ADD).await;
-    let added = browser.submit(&form, ADD, &[("name", "apple"), ("quantity", "2")]).await;
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
 
     let cases: [(&str, &str, &str); 6] = [
         ("", "2", "This field is required."),
-        ("a-name-that-is-far-too-long-for-it", "1", "at most 30 characters (it has 34)"),
+        (
+            "a-name-that-is-far-too-long-for-it",
+            "1",
+            "at most 30 characters (it has 34)",
+        ),
         ("pear", "three", "Enter a whole number."),
         ("pear", "0", "greater than or equal to 1"),
         ("pear", "1000", "less than or equal to 999"),
         ("apple", "998", "would pass 999"),
     ];
     for (name, quantity, message) in cases {
-        let page = browser.submit(&added, ADD, &[("name", name), ("quantity", quantity)]).await;
+        let page = browser
+            .submit(&added, ADD, &[("name", name), ("quantity", quantity)])
+            .await;
         assert_eq!(page.status, 422, "{name:?}/{quantity:?}");
-        assert!(page.main_text().contains(message), "{name:?}/{quantity:?}: {}", page.main_text());
-        assert!(page.body.contains(&format!("value=\"{quantity}\"")), "what was typed is kept");
-        assert!(page.set_cookies().iter().all(|c| !c.starts_with("cart_")), "nothing stored");
+        assert!(
+            page.main_text().contains(message),
+            "{name:?}/{quantity:?}: {}",
+            page.main_text()
+        );
+        assert!(
+            page.body.contains(&format!("value=\"{quantity}\"")),
+            "what was typed is kept"
+        );
+        assert!(
+            page.set_cookies().iter().all(|c| !c.starts_with("cart_")),
+            "nothing stored"
+        );
     }
-    let both = browser.submit(&added, ADD, &[("name", ""), ("quantity", "x")]).await;
-    assert!(both.main_text().contains("This field is required.") && both.main_text().contains("Enter a whole number."));
+    let both = browser
+        .submit(&added, ADD, &[("name", ""), ("quantity", "x")])
+        .await;
+    assert!(
+        both.main_text().contains("This field is required.")
+            && both.main_text().contains("Enter a whole number.")
+    );
     assert_snapshot!("6_both_fields_bad", both.snapshot());
 
     let cart = browser.get("/displayItems/").await;
-    assert!(cart.main_text().contains("apple | 2"), "the cart is as it was");
+    assert!(
+        cart.main_text().contains("apple | 2"),
+        "the cart is as it was"
+    );
     assert!(!cart.main_text().contains("pear"));
 }
 
@@ -80,8 +124,17 @@ async fn names_that_broke_the_original_are_safe() {
     let mut browser = Browser::new(chapter_4::app());
     browser.set_cookie("count", "7"); // chapter 3's counter, on the same site
     let form = browser.get(ADD).await;
-    for name in ["csrftoken", "sessionid", "count", "a; b=c", "crème brûlée", "<b>bold</b>"] {
-        let page = browser.submit(&form, ADD, &[("name", name), ("quantity", "1")]).await;
+    for name in [
+        "csrftoken",
+        "sessionid",
+        "count",
+        "a; b=c",
+        "crème brûlée",
+        "<b>bold</b>",
+    ] {
+        let page = browser
+            .submit(&form, ADD, &[("name", name), ("quantity", "1")])
+            .await;
         assert_eq!(page.status, 200, "{name:?}");
     }
     // The CSRF cookie was not overwritten by the item called "csrftoken".
@@ -91,10 +144,20 @@ async fn names_that_broke_the_original_are_safe() {
 
     let cart = browser.get("/displayItems/").await;
     let text = cart.main_text();
-    for name in ["csrftoken | 1", "sessionid | 1", "count | 1", "a; b=c | 1", "crème brûlée | 1", "<b>bold</b> | 1"] {
+    for name in [
+        "csrftoken | 1",
+        "sessionid | 1",
+        "count | 1",
+        "a; b=c | 1",
+        "crème brûlée | 1",
+        "<b>bold</b> | 1",
+    ] {
         assert!(text.contains(name), "{name:?} in {text}");
     }
-    assert!(!text.contains("count | 7"), "chapter 3's cookie is not an item");
+    assert!(
+        !text.contains("count | 7"),
+        "chapter 3's cookie is not an item"
+    );
     assert!(!cart.body.contains("<b>bold"), "HTML is escaped");
     assert_snapshot!("7_display_awkward_names", cart.snapshot());
 }
@@ -104,21 +167,37 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
     let mut browser = Browser::new(chapter_4::app());
     browser.get(ADD).await; // gets a csrftoken cookie
 
-    let missing = browser.post(ADD, &[("name", "apple"), ("quantity", "1")]).await;
+    let missing = browser
+        .post(ADD, &[("name", "apple"), ("quantity", "1")])
+        .await;
     assert_eq!(missing.status, 403);
     assert!(missing.main_text().contains("CSRF check failed"));
     assert!(missing.main_text().contains("no csrfmiddlewaretoken field"));
     assert_snapshot!("8_csrf_missing", missing.snapshot());
 
     let wrong = browser
-        .post(ADD, &[("name", "apple"), ("quantity", "1"), ("csrfmiddlewaretoken", "forged")])
+        .post(
+            ADD,
+            &[
+                ("name", "apple"),
+                ("quantity", "1"),
+                ("csrfmiddlewaretoken", "forged"),
+            ],
+        )
         .await;
     assert_eq!(wrong.status, 403);
     assert!(wrong.set_cookies().iter().all(|c| !c.starts_with("cart_")));
 
     let mut stranger = Browser::new(chapter_4::app());
     let no_cookie = stranger
-        .post(ADD, &[("name", "apple"), ("quantity", "1"), ("csrfmiddlewaretoken", "x")])
+        .post(
+            ADD,
+            &[
+                ("name", "apple"),
+                ("quantity", "1"),
+                ("csrfmiddlewaretoken", "x"),
+            ],
+        )
         .await;
     assert_eq!(no_cookie.status, 403);
     assert!(no_cookie.main_text().contains("no csrftoken cookie"));
@@ -128,15 +207,29 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
 async fn the_cart_refuses_an_item_past_its_limit() {
     let mut browser = Browser::new(chapter_4::app());
     let form = browser.get(ADD).await;
-    for i in 0..chapter_4::MAX_ITEMS {
-        let page = browser.submit(&form, ADD, &[("name", &format!("item {i}")), ("quantity", "1")]).await;
+    for i in 0..chapter_4::RULES.max_items {
+        let page = browser
+            .submit(
+                &form,
+                ADD,
+                &[("name", &format!("item {i}")), ("quantity", "1")],
+            )
+            .await;
         assert_eq!(page.status, 200);
     }
-    let refused = browser.submit(&form, ADD, &[("name", "one too many"), ("quantity", "1")]).await;
+    let refused = browser
+        .submit(&form, ADD, &[("name", "one too many"), ("quantity", "1")])
+        .await;
     assert_eq!(refused.status, 422);
-    assert!(refused.main_text().contains("already holds 20 different items"));
+    assert!(
+        refused
+            .main_text()
+            .contains("already holds 20 different items")
+    );
     // An item already in the cart can still grow.
-    let more = browser.submit(&form, ADD, &[("name", "item 0"), ("quantity", "1")]).await;
+    let more = browser
+        .submit(&form, ADD, &[("name", "item 0"), ("quantity", "1")])
+        .await;
     assert_eq!(more.status, 200);
 }
 
@@ -164,8 +257,15 @@ async fn the_notes_links_without_a_slash_redirect() {
 fn cookie_names_round_trip() {
     for name in ["apple", "a; b=c", "crème", ""] {
         let cookie = chapter_4::cart_cookie_name(name);
-        assert!(cookie.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'));
-        assert_eq!(chapter_4::item_from_cookie_name(&cookie).as_deref(), Some(name));
+        assert!(
+            cookie
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        );
+        assert_eq!(
+            chapter_4::item_from_cookie_name(&cookie).as_deref(),
+            Some(name)
+        );
     }
     assert_eq!(chapter_4::item_from_cookie_name("csrftoken"), None);
 }

@@ -34,9 +34,18 @@ pub const CHAPTER: Chapter = Chapter {
     number: 1,
     title: "HTTP forgets",
     pages: &[
-        PageLink { path: "/", label: "Say your name" },
-        PageLink { path: "/hello/", label: "Greeting" },
-        PageLink { path: "/whoami/", label: "Who am I?" },
+        PageLink {
+            path: "/",
+            label: "Say your name",
+        },
+        PageLink {
+            path: "/hello/",
+            label: "Greeting",
+        },
+        PageLink {
+            path: "/whoami/",
+            label: "Who am I?",
+        },
     ],
 };
 
@@ -116,7 +125,9 @@ async fn hello(
     let error = if name.is_empty() {
         Some("Please type a name.".to_string())
     } else if name.chars().count() > MAX_NAME_CHARS {
-        Some(format!("A name can be at most {MAX_NAME_CHARS} characters."))
+        Some(format!(
+            "A name can be at most {MAX_NAME_CHARS} characters."
+        ))
     } else {
         None
     };

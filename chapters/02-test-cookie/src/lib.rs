@@ -26,8 +26,14 @@ pub const CHAPTER: Chapter = Chapter {
     number: 2,
     title: "The test cookie",
     pages: &[
-        PageLink { path: "/home/", label: "Set the test cookie" },
-        PageLink { path: "/page2/", label: "Did it work?" },
+        PageLink {
+            path: "/home/",
+            label: "Set the test cookie",
+        },
+        PageLink {
+            path: "/page2/",
+            label: "Did it work?",
+        },
     ],
 };
 

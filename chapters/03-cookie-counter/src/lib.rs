@@ -20,7 +20,10 @@ use tower_cookies::{Cookie, CookieManagerLayer, Cookies, cookie::SameSite};
 pub const CHAPTER: Chapter = Chapter {
     number: 3,
     title: "A counter in a cookie",
-    pages: &[PageLink { path: "/countView/", label: "Count my visits" }],
+    pages: &[PageLink {
+        path: "/countView/",
+        label: "Count my visits",
+    }],
 };
 
 /// The cookie's name, as in the notes.
@@ -66,7 +69,8 @@ impl PreviousCount {
 
 // ANCHOR: count_view
 async fn count_view(cookies: Cookies) -> Markup {
-    let previous = PreviousCount::from_cookie(cookies.get(COUNT_COOKIE).as_ref().map(Cookie::value));
+    let previous =
+        PreviousCount::from_cookie(cookies.get(COUNT_COOKIE).as_ref().map(Cookie::value));
 
     // The new count, and a notice if the old one could not be used.
     let (count, notice) = match previous {

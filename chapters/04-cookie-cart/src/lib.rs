@@ -43,22 +43,35 @@ pub const CHAPTER: Chapter = Chapter {
     number: 4,
     title: "A cart in cookies",
     pages: &[
-        PageLink { path: "/", label: "Shop" },
-        PageLink { path: "/addItem/", label: "Add Item" },
-        PageLink { path: "/displayItems/", label: "Display Items" },
+        PageLink {
+            path: "/",
+            label: "Shop",
+        },
+        PageLink {
+            path: "/addItem/",
+            label: "Add Item",
+        },
+        PageLink {
+            path: "/displayItems/",
+            label: "Display Items",
+        },
     ],
 };
 
-/// The notes' form: `name = forms.CharField(max_length=30)`.
-pub const MAX_NAME_CHARS: usize = 30;
-/// The most of one item a cart holds.
-pub const MAX_QUANTITY: u32 = 999;
-/// The most different items a cart holds. Each item is a cookie, and browsers
-/// keep only so many cookies per site (RFC 6265 asks for at least 50; some
-/// browsers keep more, but a site cannot know which). Past that, a browser
-/// silently throws old cookies away, and the cart would lose items without a
-/// word. Refusing the next item, and saying why, loses nothing.
-pub const MAX_ITEMS: usize = 20;
+/// The rules of this cart's form.
+pub const RULES: ItemRules = ItemRules {
+    // The notes' form: `name = forms.CharField(max_length=30)`.
+    max_name_chars: 30,
+    max_quantity: 999,
+    // Each item is a cookie, and browsers keep only so many cookies per site
+    // (RFC 6265 asks for at least 50; some keep more, but a site cannot know
+    // which). Past that, a browser silently throws old cookies away, and the
+    // cart would lose items without a word. Refusing the next item, and
+    // saying why, loses nothing.
+    max_items: 20,
+    full_cart_reason: "each item is a cookie, and browsers keep only so many cookies per site. \
+                       Wait for an item to expire (two minutes after it was added)",
+};
 /// How long the browser keeps an item: the notes' `set_cookie(name, quantity, 120)`.
 pub const ITEM_MAX_AGE_SECONDS: i64 = 120;
 
@@ -108,7 +121,11 @@ impl Cart {
                 continue;
             }
             let name = item_from_cookie_name(cookie.name());
-            let quantity = cookie.value().parse::<u32>().ok().filter(|q| (1..=MAX_QUANTITY).contains(q));
+            let quantity = cookie
+                .value()
+                .parse::<u32>()
+                .ok()
+                .filter(|q| (1..=RULES.max_quantity).contains(q));
             match (name, quantity) {
                 (Some(name), Some(quantity)) => cart.lines.push(CartLine { name, quantity }),
                 _ => cart.damaged += 1,
@@ -119,7 +136,10 @@ impl Cart {
     }
 
     fn quantity_of(&self, name: &str) -> Option<u32> {
-        self.lines.iter().find(|line| line.name == name).map(|line| line.quantity)
+        self.lines
+            .iter()
+            .find(|line| line.name == name)
+            .map(|line| line.quantity)
     }
 }
 
@@ -171,6 +191,18 @@ pub struct ItemForm {
     pub csrf_token: String,
 }
 
+/// The limits a cart's form enforces. Chapters 6 and 7 reuse this form with
+/// their own limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemRules {
+    pub max_name_chars: usize,
+    pub max_quantity: u32,
+    /// How many different items the cart can hold.
+    pub max_items: usize,
+    /// Why the cart cannot hold more, and what to do about it.
+    pub full_cart_reason: &'static str,
+}
+
 /// What was wrong with each field, in Django's words where Django has them.
 #[derive(Debug, Default, PartialEq)]
 pub struct ItemErrors {
@@ -178,24 +210,32 @@ pub struct ItemErrors {
     pub quantity: Option<String>,
 }
 
-/// Checks the form against the rules and the cart as it is. Returns the item
-/// name and the cart's new quantity for it, or a message for each bad field.
-pub fn check_item(form: &ItemForm, cart: &Cart) -> Result<(String, u32), ItemErrors> {
+/// Checks the form against the rules and the cart as it is: `already` is how
+/// many of this item the cart holds, `items_in_cart` how many different items.
+/// Returns the item name and the cart's new quantity for it, or a message for
+/// each bad field.
+pub fn check_item(
+    form: &ItemForm,
+    rules: &ItemRules,
+    already: impl Fn(&str) -> Option<u32>,
+    items_in_cart: usize,
+) -> Result<(String, u32), ItemErrors> {
     let mut errors = ItemErrors::default();
     let name = form.name.trim();
     let length = name.chars().count();
     if name.is_empty() {
         errors.name = Some("This field is required.".into());
-    } else if length > MAX_NAME_CHARS {
+    } else if length > rules.max_name_chars {
         errors.name = Some(format!(
-            "Ensure this value has at most {MAX_NAME_CHARS} characters (it has {length})."
+            "Ensure this value has at most {} characters (it has {length}).",
+            rules.max_name_chars
         ));
     } else if name.chars().any(char::is_control) {
         errors.name = Some("An item name cannot contain control characters.".into());
     }
 
     let quantity = form.quantity.trim();
-    let already = cart.quantity_of(name);
+    let already = already(name);
     let mut total = 0;
     if quantity.is_empty() {
         errors.quantity = Some("This field is required.".into());
@@ -205,32 +245,38 @@ pub fn check_item(form: &ItemForm, cart: &Cart) -> Result<(String, u32), ItemErr
             Ok(n) if n < 1 => {
                 errors.quantity = Some("Ensure this value is greater than or equal to 1.".into())
             }
-            Ok(n) if n > i64::from(MAX_QUANTITY) => {
+            Ok(n) if n > i64::from(rules.max_quantity) => {
                 errors.quantity = Some(format!(
-                    "Ensure this value is less than or equal to {MAX_QUANTITY}."
+                    "Ensure this value is less than or equal to {}.",
+                    rules.max_quantity
                 ))
             }
             Ok(n) => {
-                total = already.unwrap_or(0) + n as u32;
-                if total > MAX_QUANTITY {
+                // n is between 1 and max_quantity here, so it fits in a u32.
+                total = already.unwrap_or(0).saturating_add(n as u32);
+                if total > rules.max_quantity {
                     errors.quantity = Some(format!(
-                        "Your cart already holds {} of this item; with {n} more it would pass {MAX_QUANTITY}.",
-                        already.unwrap_or(0)
+                        "Your cart already holds {} of this item; with {n} more it would pass {}.",
+                        already.unwrap_or(0),
+                        rules.max_quantity
                     ));
                 }
             }
         }
     }
 
-    if errors.name.is_none() && already.is_none() && cart.lines.len() >= MAX_ITEMS {
+    if errors.name.is_none() && already.is_none() && items_in_cart >= rules.max_items {
         errors.name = Some(format!(
-            "Your cart already holds {MAX_ITEMS} different items, the most it can: each item is a cookie, \
-             and browsers keep only so many cookies per site. Remove one first (or wait two minutes)."
+            "Your cart already holds {} different items, the most it can: {}.",
+            rules.max_items, rules.full_cart_reason
         ));
     }
 
     match errors {
-        ItemErrors { name: None, quantity: None } => Ok((name.to_string(), total)),
+        ItemErrors {
+            name: None,
+            quantity: None,
+        } => Ok((name.to_string(), total)),
         errors => Err(errors),
     }
 }
@@ -238,7 +284,12 @@ pub fn check_item(form: &ItemForm, cart: &Cart) -> Result<(String, u32), ItemErr
 
 /// The add-item page: the form (with what was typed, and any errors) and,
 /// after a successful post, what was added.
-fn form_page(cookies: &Cookies, form: &ItemForm, errors: &ItemErrors, added: Option<&CartLine>) -> Markup {
+fn form_page(
+    cookies: &Cookies,
+    form: &ItemForm,
+    errors: &ItemErrors,
+    added: Option<&CartLine>,
+) -> Markup {
     let token = csrf::token_from_cookie(cookies);
     let content = html! {
         h1 { "Add Item" }
@@ -270,20 +321,38 @@ async fn show_form(cookies: Cookies) -> Markup {
 }
 
 // ANCHOR: add_item
-async fn add_item(cookies: Cookies, PostedForm(form): PostedForm<ItemForm>) -> Result<Response, ErrorPage> {
+async fn add_item(
+    cookies: Cookies,
+    PostedForm(form): PostedForm<ItemForm>,
+) -> Result<Response, ErrorPage> {
     // A forged post from another site is refused before anything else.
     csrf::check_cookie(&cookies, &form.csrf_token)?;
 
     let cart = Cart::from_cookies(&cookies);
-    match check_item(&form, &cart) {
+    match check_item(
+        &form,
+        &RULES,
+        |name| cart.quantity_of(name),
+        cart.lines.len(),
+    ) {
         Ok((name, quantity)) => {
             store_item(&cookies, &name, quantity);
             let line = CartLine { name, quantity };
-            Ok(form_page(&cookies, &ItemForm::default(), &ItemErrors::default(), Some(&line)).into_response())
+            Ok(form_page(
+                &cookies,
+                &ItemForm::default(),
+                &ItemErrors::default(),
+                Some(&line),
+            )
+            .into_response())
         }
         // Nothing is stored: the cart stays as it was, and the form comes back
         // with what was typed and a message at each bad field.
-        Err(errors) => Ok((StatusCode::UNPROCESSABLE_ENTITY, form_page(&cookies, &form, &errors, None)).into_response()),
+        Err(errors) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&cookies, &form, &errors, None),
+        )
+            .into_response()),
     }
 }
 // ANCHOR_END: add_item

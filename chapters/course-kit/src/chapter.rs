@@ -95,11 +95,19 @@ impl Chapter {
         routes
             .route(
                 "/course.css",
-                get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLESHEET) }),
+                get(|| async {
+                    (
+                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                        STYLESHEET,
+                    )
+                }),
             )
             .fallback(move |uri: Uri| async move { chapter.not_found(uri) })
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .layer(middleware::from_fn_with_state(inspector, crate::inspector::inspect))
+            .layer(middleware::from_fn_with_state(
+                inspector,
+                crate::inspector::inspect,
+            ))
             .layer(middleware::from_fn(security_headers))
     }
 
@@ -188,11 +196,19 @@ pub struct ErrorPage {
 
 impl ErrorPage {
     pub fn forbidden(title: &str, message: String) -> Self {
-        Self { status: StatusCode::FORBIDDEN, title: title.to_string(), message }
+        Self {
+            status: StatusCode::FORBIDDEN,
+            title: title.to_string(),
+            message,
+        }
     }
 
     pub fn bad_request(title: &str, message: String) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, title: title.to_string(), message }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            title: title.to_string(),
+            message,
+        }
     }
 }
 

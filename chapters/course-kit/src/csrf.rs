@@ -56,7 +56,11 @@ fn looks_like_token(value: &str) -> bool {
 /// Compares without stopping at the first difference, so that the time taken
 /// does not tell an attacker how much of a guess was right.
 fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The token in the browser's `csrftoken` cookie, or a new one (and the
@@ -121,9 +125,7 @@ fn mismatch(submitted: &str) -> ErrorPage {
 fn refused(reason: &str) -> ErrorPage {
     ErrorPage::forbidden(
         "Form refused (CSRF check failed)",
-        format!(
-            "{reason} Nothing was changed. Go back, reload the form, and submit it again."
-        ),
+        format!("{reason} Nothing was changed. Go back, reload the form, and submit it again."),
     )
 }
 

@@ -64,10 +64,10 @@ pub async fn inspect(
     let (parts, body) = request.into_parts();
     let mut seen = RequestSeen {
         method: parts.method.clone(),
-        target: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_string(), |pq| pq.as_str().to_string()),
+        target: parts.uri.path_and_query().map_or_else(
+            || parts.uri.path().to_string(),
+            |pq| pq.as_str().to_string(),
+        ),
         cookie_pairs: cookie_pairs(&parts.headers),
         form_fields: Vec::new(),
     };
@@ -186,7 +186,11 @@ async fn session_shown(
     let id = match from_response {
         Some(cookie) if is_removal(&cookie) => return SessionShown::Deleted,
         Some(cookie) => cookie.value().to_string(),
-        None => match seen.cookie_pairs.iter().rfind(|(name, _)| name == SESSION_COOKIE) {
+        None => match seen
+            .cookie_pairs
+            .iter()
+            .rfind(|(name, _)| name == SESSION_COOKIE)
+        {
             Some((_, value)) => value.clone(),
             None => return SessionShown::None,
         },
@@ -199,7 +203,9 @@ async fn session_shown(
 }
 
 fn is_removal(cookie: &Cookie<'_>) -> bool {
-    cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative())
+    cookie
+        .max_age()
+        .is_some_and(|age| age.is_zero() || age.is_negative())
 }
 
 /// Formats a moment the way every page of the course shows it.

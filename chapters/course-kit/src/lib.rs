@@ -25,7 +25,7 @@ pub mod request_log;
 mod serve;
 pub mod testing;
 
-pub use chapter::{Chapter, ErrorPage, PageLink};
+pub use chapter::{BODY_LIMIT, Chapter, ErrorPage, PageLink};
 pub use serve::serve;
 
 /// The name of the session cookie in every chapter that has a session. It is

@@ -35,7 +35,21 @@ pub async fn log_request(request: Request, next: Next) -> Response {
             .iter()
             .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
             .collect();
-        println!("{}", log_line(method.as_str(), &target, &sent, response.status(), &set));
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        println!(
+            "{}",
+            log_line(
+                method.as_str(),
+                &target,
+                &sent,
+                response.status(),
+                location.as_deref(),
+                &set
+            )
+        );
     }
     response
 }
@@ -46,6 +60,7 @@ pub fn log_line(
     target: &str,
     cookies_sent: &[String],
     status: axum::http::StatusCode,
+    location: Option<&str>,
     cookies_set: &[String],
 ) -> String {
     let mut line = format!("{method} {target}");
@@ -55,8 +70,43 @@ pub fn log_line(
         line.push_str(&format!(" | Cookie: {}", cookies_sent.join("; ")));
     }
     line.push_str(&format!(" | {status}"));
+    if let Some(location) = location {
+        line.push_str(&format!(" | Location: {location}"));
+    }
     for cookie in cookies_set {
         line.push_str(&format!(" | Set-Cookie: {cookie}"));
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn one_line_per_request() {
+        assert_eq!(
+            log_line(
+                "GET",
+                "/countView/",
+                &["count=2".into()],
+                StatusCode::OK,
+                None,
+                &["count=3; Path=/".into()]
+            ),
+            "GET /countView/ | Cookie: count=2 | 200 OK | Set-Cookie: count=3; Path=/"
+        );
+        assert_eq!(
+            log_line(
+                "GET",
+                "/countView",
+                &[],
+                StatusCode::TEMPORARY_REDIRECT,
+                Some("/countView/"),
+                &[]
+            ),
+            "GET /countView | no Cookie | 307 Temporary Redirect | Location: /countView/"
+        );
+    }
 }

@@ -54,18 +54,32 @@ pub fn parse_args(
 
 /// Runs a chapter's app until Ctrl-C. This is all a chapter's `main.rs` calls.
 pub fn serve(chapter: Chapter, app: fn() -> Router) -> ExitCode {
-    let listen = match parse_args(&chapter, std::env::args().skip(1), std::env::var("PORT").ok()) {
+    let listen = match parse_args(
+        &chapter,
+        std::env::args().skip(1),
+        std::env::var("PORT").ok(),
+    ) {
         Ok(listen) => listen,
         Err(message) => {
             if !message.is_empty() {
                 eprintln!("error: {message}");
             }
-            eprintln!("Usage: cargo run -p chapter-{} -- [options]\n{USAGE}", chapter.number);
-            return if message.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+            eprintln!(
+                "Usage: cargo run -p chapter-{} -- [options]\n{USAGE}",
+                chapter.number
+            );
+            return if message.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     // One thread is plenty for a classroom, and keeps start-up light.
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: could not start the async runtime: {error}");
@@ -100,7 +114,10 @@ async fn run(chapter: Chapter, app: Router, listen: Listen) -> ExitCode {
     };
     println!("Chapter {}: {}", chapter.number, chapter.title);
     for page in chapter.pages {
-        println!("  http://{shown_host}:{}{}  {}", listen.port, page.path, page.label);
+        println!(
+            "  http://{shown_host}:{}{}  {}",
+            listen.port, page.path, page.label
+        );
     }
     if listen.host == "0.0.0.0" {
         println!("  (listening on every address: others reach it at this machine's own address)");
@@ -114,7 +131,10 @@ async fn run(chapter: Chapter, app: Router, listen: Listen) -> ExitCode {
             std::future::pending::<()>().await;
         }
     };
-    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         Ok(()) => {
             println!("\nStopped.");
             ExitCode::SUCCESS
@@ -123,5 +143,46 @@ async fn run(chapter: Chapter, app: Router, listen: Listen) -> ExitCode {
             eprintln!("error: the server stopped: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHAPTER: Chapter = Chapter {
+        number: 3,
+        title: "t",
+        pages: &[],
+    };
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn port_and_host_come_from_the_command_line_or_port() {
+        let listen =
+            |a: &[&str], port: Option<&str>| parse_args(&CHAPTER, args(a), port.map(String::from));
+        assert_eq!(
+            listen(&[], None),
+            Ok(Listen {
+                host: "127.0.0.1".into(),
+                port: 3003
+            })
+        );
+        assert_eq!(listen(&[], Some("8080")).unwrap().port, 8080);
+        assert_eq!(
+            listen(&["--port", "9000"], Some("8080")).unwrap().port,
+            9000
+        );
+        assert_eq!(
+            listen(&["--host", "0.0.0.0"], None).unwrap().host,
+            "0.0.0.0"
+        );
+        assert!(listen(&["--port", "99999"], None).is_err());
+        assert!(listen(&["--port"], None).is_err());
+        assert!(listen(&[], Some("abc")).is_err());
+        assert!(listen(&["--bogus"], None).is_err());
     }
 }

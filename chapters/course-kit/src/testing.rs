@@ -26,7 +26,8 @@ use crate::{SESSION_COOKIE, csrf};
 
 /// Cookies and form fields whose values are random, and the label each
 /// distinct value gets in snapshots.
-const SECRET_COOKIES: &[(&str, &str)] = &[(SESSION_COOKIE, "sessionid"), (csrf::COOKIE, "csrf token")];
+const SECRET_COOKIES: &[(&str, &str)] =
+    &[(SESSION_COOKIE, "sessionid"), (csrf::COOKIE, "csrf token")];
 const SECRET_FIELDS: &[(&str, &str)] = &[(csrf::FIELD, "csrf token"), ("sid", "sessionid")];
 
 /// An in-process browser; see the module documentation.
@@ -102,7 +103,12 @@ impl Browser {
     /// Fills in and submits the form on `page` whose action is `action` (its
     /// path, without a query), as a person clicking its button would: the
     /// form's hidden fields are sent along with `fields`.
-    pub async fn submit(&mut self, page: &Exchange, action: &str, fields: &[(&str, &str)]) -> Exchange {
+    pub async fn submit(
+        &mut self,
+        page: &Exchange,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Exchange {
         let form = page
             .forms()
             .into_iter()
@@ -159,10 +165,14 @@ impl Browser {
         let body = String::from_utf8_lossy(&bytes).into_owned();
 
         for raw in headers.get_all(header::SET_COOKIE) {
-            let Ok(cookie) = Cookie::parse(String::from_utf8_lossy(raw.as_bytes()).into_owned()) else {
+            let Ok(cookie) = Cookie::parse(String::from_utf8_lossy(raw.as_bytes()).into_owned())
+            else {
                 continue;
             };
-            if let Some((_, label)) = SECRET_COOKIES.iter().find(|(name, _)| *name == cookie.name()) {
+            if let Some((_, label)) = SECRET_COOKIES
+                .iter()
+                .find(|(name, _)| *name == cookie.name())
+            {
                 self.learn(cookie.value(), label);
             }
             if !self.accepts_cookies {
@@ -172,7 +182,8 @@ impl Browser {
             if deleted {
                 self.jar.remove(cookie.name());
             } else {
-                self.jar.insert(cookie.name().to_string(), cookie.value().to_string());
+                self.jar
+                    .insert(cookie.name().to_string(), cookie.value().to_string());
             }
         }
         let mut exchange = Exchange {
@@ -202,8 +213,14 @@ impl Browser {
         if value.is_empty() || self.secrets.iter().any(|(known, _)| known == value) {
             return;
         }
-        let number = self.secrets.iter().filter(|(_, l)| l.starts_with(label)).count() + 1;
-        self.secrets.push((value.to_string(), format!("{label} {number}")));
+        let number = self
+            .secrets
+            .iter()
+            .filter(|(_, l)| l.starts_with(label))
+            .count()
+            + 1;
+        self.secrets
+            .push((value.to_string(), format!("{label} {number}")));
     }
 
     fn redact(&self, text: &str) -> String {
@@ -406,7 +423,17 @@ fn page_text(html: &str) -> String {
                 let name = tag.trim_start_matches('/').split(' ').next().unwrap_or("");
                 if matches!(
                     name,
-                    "p" | "h1" | "h2" | "h3" | "li" | "tr" | "br" | "table" | "ul" | "form" | "div" | "section"
+                    "p" | "h1"
+                        | "h2"
+                        | "h3"
+                        | "li"
+                        | "tr"
+                        | "br"
+                        | "table"
+                        | "ul"
+                        | "form"
+                        | "div"
+                        | "section"
                 ) {
                     text.push('\n');
                 } else if matches!(name, "td" | "th") && tag.starts_with('/') {
@@ -426,22 +453,27 @@ fn page_text(html: &str) -> String {
         .join("\n")
 }
 
-/// Replaces every date written as the course writes them
-/// (`2026-11-25 23:18:07 UTC`) with `[date]`.
+/// Replaces every date with `[date]`: those the course writes
+/// (`2026-11-25 23:18:07 UTC`) and those of HTTP headers
+/// (`Expires=Tue, 25 Nov 2025 23:26:55 GMT`, as in a cookie removal).
 fn redact_dates(text: &str) -> String {
-    const SHAPE: &str = "dddd-dd-dd dd:dd:dd UTC";
+    // `d` stands for a digit, `a` for a letter, anything else for itself.
+    const SHAPES: [&str; 2] = ["dddd-dd-dd dd:dd:dd UTC", "aaa, dd aaa dddd dd:dd:dd GMT"];
+    let fits = |rest: &[u8], shape: &str| {
+        rest.len() >= shape.len()
+            && shape.bytes().zip(rest).all(|(want, &got)| match want {
+                b'd' => got.is_ascii_digit(),
+                b'a' => got.is_ascii_alphabetic(),
+                other => other == got,
+            })
+    };
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < bytes.len() {
-        let fits = bytes.len() - i >= SHAPE.len()
-            && SHAPE.bytes().zip(&bytes[i..]).all(|(want, &got)| match want {
-                b'd' => got.is_ascii_digit(),
-                other => other == got,
-            });
-        if fits {
+        if let Some(shape) = SHAPES.iter().find(|shape| fits(&bytes[i..], shape)) {
             out.push_str("[date]");
-            i += SHAPE.len();
+            i += shape.len();
         } else {
             let c = text[i..].chars().next().expect("i is on a char boundary");
             out.push(c);
@@ -458,15 +490,19 @@ mod tests {
     #[test]
     fn dates_are_redacted() {
         assert_eq!(
-            redact_dates("expires 2026-11-25 23:18:07 UTC, ok é"),
-            "expires [date], ok é"
+            redact_dates(
+                "expires 2026-11-25 23:18:07 UTC, ok é; Expires=Tue, 25 Nov 2025 23:26:55 GMT"
+            ),
+            "expires [date], ok é; Expires=[date]"
         );
     }
 
     #[test]
     fn text_of_a_page() {
         assert_eq!(
-            page_text("<h1>Hi &amp; bye</h1><p>one <b>two</b></p><table><tr><td>a</td><td>b</td></tr></table>"),
+            page_text(
+                "<h1>Hi &amp; bye</h1><p>one <b>two</b></p><table><tr><td>a</td><td>b</td></tr></table>"
+            ),
             "Hi & bye\none two\na | b"
         );
     }

@@ -1,0 +1,28 @@
+# The course's commands. `just` with no arguments lists them.
+
+# List the recipes.
+default:
+    @just --list
+
+# Serve a chapter: `just run chapter-3`, or `just run 3`. Extra options go to the server (`--port 4000`).
+run chapter *options:
+    cargo run -p {{ if chapter =~ '^[0-9]+$' { "chapter-" + chapter } else { chapter } }} -- {{options}}
+
+# Run every test, or one chapter's: `just test`, `just test chapter-3`, `just test 3`.
+test chapter="":
+    {{ if chapter == "" { "cargo test" } else { "cargo test -p session-course --test chapter_" + trim_start_match(chapter, "chapter-") } }}
+
+# Review changed snapshots one by one (accept or reject each).
+review:
+    cargo insta review
+
+# Install the tools the course uses: cargo-insta, mdbook and mdbook-mermaid.
+setup:
+    cargo install cargo-insta --locked
+    cargo install mdbook --version 0.5.4 --locked
+    cargo install mdbook-mermaid --version 0.17.1 --locked
+
+# Format and lint, as CI does.
+check:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings

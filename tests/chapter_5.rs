@@ -1,0 +1,84 @@
+//! Chapter 5: the count lives in the session. It goes 1, 2, 3 while the
+//! browser returns the session cookie, stays at 1 without cookies, and starts
+//! again when the server no longer has the record.
+
+use course_kit::testing::Browser;
+use insta::assert_snapshot;
+
+#[tokio::test]
+async fn the_count_goes_up_in_the_session() {
+    let mut browser = Browser::new(chapter_5::app());
+    let mut first_id = None;
+    for expected in 1..=3 {
+        let page = browser.get("/pageCount/").await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.main_text().contains(&format!("Count: {expected}")),
+            "{}",
+            page.main_text()
+        );
+        assert!(
+            page.main_text()
+                .contains("Session expiry Time in seconds: 300")
+        );
+        let set = page
+            .set_cookie("sessionid")
+            .expect("every visit renews the cookie");
+        assert!(
+            set.contains("Max-Age=300") && set.contains("HttpOnly") && set.contains("SameSite=Lax")
+        );
+        assert!(!set.contains("Secure"));
+        // The cookie carries the id only; the count is in the record on the server.
+        assert!(!set.contains(&format!("={expected};")));
+        assert!(
+            page.inspector_text()
+                .contains(&format!("count | {expected}"))
+        );
+        let id = browser.cookie("sessionid").unwrap().to_string();
+        assert_eq!(
+            first_id.get_or_insert(id.clone()),
+            &id,
+            "the id stays the same"
+        );
+        assert_snapshot!(format!("visit_{expected}"), page.snapshot());
+    }
+}
+
+#[tokio::test]
+async fn without_cookies_every_visit_is_the_first() {
+    let mut browser = Browser::without_cookies(chapter_5::app());
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let page = browser.get("/pageCount/").await;
+        assert!(page.main_text().contains("Count: 1"));
+        ids.push(page.set_cookie("sessionid").unwrap());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each request starts a new session");
+    let page = browser.get("/pageCount/").await;
+    assert_snapshot!("cookies_off", page.snapshot());
+}
+
+#[tokio::test]
+async fn an_unknown_session_id_starts_again_at_one() {
+    // What a browser sees after the server restarted: its old id is unknown.
+    let mut browser = Browser::new(chapter_5::app());
+    browser.get("/pageCount/").await;
+    let old = browser.cookie("sessionid").unwrap().to_string();
+
+    let mut restarted = Browser::new(chapter_5::app());
+    restarted.set_cookie("sessionid", &old);
+    let page = restarted.get("/pageCount/").await;
+    assert!(page.main_text().contains("Count: 1"));
+    assert_ne!(
+        restarted.cookie("sessionid"),
+        Some(old.as_str()),
+        "a new id, never the old one"
+    );
+
+    let mut forged = Browser::new(chapter_5::app());
+    forged.set_cookie("sessionid", "AAAAAAAAAAAAAAAAAAAAAA");
+    let page = forged.get("/pageCount/").await;
+    assert!(page.main_text().contains("Count: 1"));
+    assert_ne!(forged.cookie("sessionid"), Some("AAAAAAAAAAAAAAAAAAAAAA"));
+}

@@ -1,0 +1,195 @@
+//! Chapter 6: the session cart. Items go into one session key, bad input
+//! changes nothing, items can be removed, and emptying the cart flushes the
+//! session so that the next one has a new id.
+
+use course_kit::testing::Browser;
+use insta::assert_snapshot;
+
+const ADD: &str = "/addItem/";
+
+#[tokio::test]
+async fn a_learner_fills_and_empties_the_cart() {
+    let mut browser = Browser::new(chapter_6::app());
+
+    let index = browser.get("/").await;
+    let text = index.main_text();
+    assert!(text.contains("welcome to my shopping cart"));
+    assert!(text.contains("Session expiry Time in seconds: 300"));
+    assert!(
+        text.contains("Session expiry Time in date: [date]")
+            || index
+                .snapshot()
+                .contains("Session expiry Time in date: [date]")
+    );
+    assert!(
+        index.set_cookies().is_empty(),
+        "nothing to keep yet, so no session"
+    );
+    assert_snapshot!("01_index", index.snapshot());
+
+    let empty = browser.click(&index, "Display Items").await;
+    assert!(empty.main_text().contains("No items in your cart"));
+    assert!(empty.set_cookies().is_empty());
+    assert_snapshot!("02_display_empty", empty.snapshot());
+
+    let form = browser.click(&index, "Add Item").await;
+    assert!(
+        form.set_cookie("sessionid").is_some(),
+        "the form's CSRF token starts a session"
+    );
+    assert_snapshot!("03_add_form", form.snapshot());
+    let first_id = browser.cookie("sessionid").unwrap().to_string();
+
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    assert_eq!(added.status, 200);
+    assert!(
+        added
+            .main_text()
+            .contains("Added to your cart: apple. You now have 2.")
+    );
+    assert!(
+        added
+            .inspector_text()
+            .contains(r#"cart | [{"name":"apple","quantity":2}]"#)
+    );
+    assert_snapshot!("04_added_apple", added.snapshot());
+
+    let more = browser
+        .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
+        .await;
+    assert!(more.main_text().contains("You now have 5."));
+    browser
+        .submit(&more, ADD, &[("name", "pear"), ("quantity", "1")])
+        .await;
+
+    let cart = browser.get("/displayItems/").await;
+    let text = cart.main_text();
+    assert!(text.contains("Product Name | Quantity"));
+    assert!(text.contains("apple | 5") && text.contains("pear | 1"));
+    assert!(
+        !text.contains("_csrf_token |"),
+        "other session keys are not items"
+    );
+    assert_snapshot!("05_display_two_items", cart.snapshot());
+
+    let removed = browser
+        .submit(&cart, "/removeItem/", &[("name", "apple")])
+        .await;
+    assert_eq!(removed.status, 200);
+    assert!(
+        removed
+            .main_text()
+            .contains("Removed apple from your cart.")
+    );
+    assert!(!removed.main_text().contains("apple | 5"));
+    assert!(removed.main_text().contains("pear | 1"));
+    assert_snapshot!("06_removed_apple", removed.snapshot());
+
+    let flushed = browser.submit(&removed, "/emptyCart/", &[]).await;
+    assert_eq!(flushed.status, 200);
+    assert!(flushed.main_text().contains("No items in your cart"));
+    assert!(
+        flushed
+            .set_cookie("sessionid")
+            .unwrap()
+            .contains("Max-Age=0"),
+        "the cookie is deleted"
+    );
+    assert_eq!(browser.cookie("sessionid"), None);
+    assert_snapshot!("07_flushed", flushed.snapshot());
+
+    let form = browser.get(ADD).await;
+    browser
+        .submit(&form, ADD, &[("name", "plum"), ("quantity", "1")])
+        .await;
+    let second_id = browser.cookie("sessionid").unwrap().to_string();
+    assert_ne!(
+        first_id, second_id,
+        "after a flush, a new session has a new id"
+    );
+    let cart = browser.get("/displayItems/").await;
+    assert!(cart.main_text().contains("plum | 1") && !cart.main_text().contains("pear"));
+}
+
+#[tokio::test]
+async fn bad_input_is_shown_again_and_changes_nothing() {
+    let mut browser = Browser::new(chapter_6::app());
+    let form = browser.get(ADD).await;
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+
+    let long = "n".repeat(101);
+    let cases: [(&str, &str, &str); 5] = [
+        ("", "2", "This field is required."),
+        (&long, "1", "at most 100 characters (it has 101)"),
+        ("pear", "2.5", "Enter a whole number."),
+        ("pear", "-4", "greater than or equal to 1"),
+        ("apple", "999", "would pass 999"),
+    ];
+    for (name, quantity, message) in cases {
+        let page = browser
+            .submit(&added, ADD, &[("name", name), ("quantity", quantity)])
+            .await;
+        assert_eq!(page.status, 422);
+        assert!(
+            page.main_text().contains(message),
+            "{message}: {}",
+            page.main_text()
+        );
+        assert!(page.body.contains(&format!("value=\"{quantity}\"")));
+        if quantity == "-4" {
+            assert_snapshot!("08_bad_quantity", page.snapshot());
+        }
+    }
+    let cart = browser.get("/displayItems/").await;
+    assert!(cart.main_text().contains("apple | 2"));
+    assert!(!cart.main_text().contains("pear"));
+}
+
+#[tokio::test]
+async fn forged_posts_are_refused() {
+    let mut browser = Browser::new(chapter_6::app());
+    let form = browser.get(ADD).await;
+    browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    for (path, fields) in [
+        ("/addItem/", vec![("name", "pear"), ("quantity", "1")]),
+        ("/removeItem/", vec![("name", "apple")]),
+        ("/emptyCart/", vec![("csrfmiddlewaretoken", "forged")]),
+    ] {
+        let page = browser.post(path, &fields).await;
+        assert_eq!(page.status, 403, "{path}");
+        assert!(page.main_text().contains("CSRF check failed"));
+    }
+    let cart = browser.get("/displayItems/").await;
+    assert!(cart.main_text().contains("apple | 2") && !cart.main_text().contains("pear"));
+}
+
+#[tokio::test]
+async fn the_session_cart_caps_its_items() {
+    let mut browser = Browser::new(chapter_6::app());
+    let form = browser.get(ADD).await;
+    for i in 0..chapter_6::RULES.max_items {
+        let page = browser
+            .submit(
+                &form,
+                ADD,
+                &[("name", &format!("item {i}")), ("quantity", "1")],
+            )
+            .await;
+        assert_eq!(page.status, 200);
+    }
+    let refused = browser
+        .submit(&form, ADD, &[("name", "one too many"), ("quantity", "1")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused
+            .main_text()
+            .contains("already holds 50 different items")
+    );
+}
