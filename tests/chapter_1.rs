@@ -97,3 +97,23 @@ async fn every_page_sends_the_security_headers() {
             .contains("default-src 'none'")
     );
 }
+
+/// The book's "as curl sees it" section for chapter 1: the three requests,
+/// none with a cookie, none answered with one. The book includes the
+/// snapshot, so a change to these pages fails here before the book goes stale.
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_1::app());
+    let ask = browser.get("/").await;
+    let hello = browser.get("/hello/?name=Ada").await;
+    let whoami = browser.click(&hello, "Who am I?").await;
+    let text = [
+        ask.transcript(&["What is your name?"]),
+        hello.transcript(&["Hello, Ada!"]),
+        whoami.transcript(&["I don't know who you are.", "answered"]),
+    ]
+    .join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text);
+    });
+}

@@ -77,3 +77,29 @@ async fn a_forged_session_id_finds_nothing() {
     assert_eq!(page.status, 200);
     assert!(page.main_text().contains("Test cookie did not work"));
 }
+
+/// The book's "as curl sees it" section for chapter 2: set the mark, find
+/// it, find it gone; then a client that sends no cookie back.
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_2::app());
+    let home = browser.get("/home/").await;
+    let worked = browser.click(&home, "go to page 2").await;
+    let again = browser.get("/page2/").await;
+    let mut refuses = Browser::without_cookies(chapter_2::app());
+    refuses.get("/home/").await;
+    let never = refuses.get("/page2/").await;
+    let text = [
+        home.transcript(&["Set test cookie"]),
+        worked.transcript(&["Test cookie worked"]),
+        again.transcript(&["Test cookie did not work"]),
+        format!(
+            "# Another client, which got its own Set-Cookie from /home/ but sends no Cookie back:\n{}",
+            never.transcript(&["Test cookie did not work"])
+        ),
+    ]
+    .join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text);
+    });
+}

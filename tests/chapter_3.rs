@@ -88,3 +88,27 @@ async fn the_path_without_slash_redirects() {
     let root = browser.get("/").await;
     assert_eq!(root.location(), Some("/countView/"));
 }
+
+// ANCHOR: transcript
+/// The book's "as curl sees it" section for chapter 3: three visits, each
+/// sending back the count the last one set; then a count edited by hand.
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_3::app());
+    let mut text = Vec::new();
+    for _ in 0..3 {
+        let visit = browser.get("/countView/").await;
+        text.push(visit.transcript(&["You have visited"]));
+    }
+    browser.set_cookie("count", "abc");
+    let edited = browser.get("/countView/").await;
+    text.push(format!(
+        "# The cookie edited by hand (developer tools) to count=abc:\n{}",
+        edited.transcript(&["starts again", "You have visited"])
+    ));
+    let text = text.join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text);
+    });
+}
+// ANCHOR_END: transcript

@@ -269,3 +269,46 @@ fn cookie_names_round_trip() {
     }
     assert_eq!(chapter_4::item_from_cookie_name("csrftoken"), None);
 }
+
+/// The chapter's key requests as `curl -i` shows them, for the book's
+/// "The exchange, as curl sees it" (`book/src/chapter-4.md` includes the
+/// snapshot).
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_4::app());
+    let mut exchanges = Vec::new();
+
+    let form = browser.get(ADD).await;
+    exchanges.push(form.transcript(&[]));
+
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    assert!(added.set_cookie("cart_YXBwbGU").is_some());
+    exchanges.push(added.transcript(&["Added to your cart"]));
+
+    // The item name that overwrote the CSRF cookie in the Django original.
+    let awkward = browser
+        .submit(&added, ADD, &[("name", "csrftoken"), ("quantity", "1")])
+        .await;
+    assert!(awkward.set_cookie("cart_Y3NyZnRva2Vu").is_some());
+    assert!(awkward.set_cookie("csrftoken").is_none());
+    exchanges.push(awkward.transcript(&["Added to your cart"]));
+
+    let bad = browser
+        .submit(&awkward, ADD, &[("name", "pear"), ("quantity", "0")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.set_cookies().is_empty(), "nothing stored");
+    assert!(bad.main_text().contains("greater than or equal to 1"));
+    exchanges.push(bad.transcript(&[]));
+
+    let cart = browser.click(&bad, "Display Items").await;
+    assert!(cart.main_text().contains("apple | 2"));
+    exchanges.push(cart.transcript(&["Product Name", " | "]));
+
+    let text = exchanges.join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text)
+    });
+}

@@ -82,3 +82,33 @@ async fn an_unknown_session_id_starts_again_at_one() {
     assert!(page.main_text().contains("Count: 1"));
     assert_ne!(forged.cookie("sessionid"), Some("AAAAAAAAAAAAAAAAAAAAAA"));
 }
+
+/// The chapter's key requests as `curl -i` shows them, for the book's
+/// "The exchange, as curl sees it" (`book/src/chapter-5.md` includes the
+/// snapshot).
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_5::app());
+    let mut exchanges = Vec::new();
+    let needles = ["Count:", "Session expiry Time in seconds"];
+
+    for expected in 1..=3 {
+        let page = browser.get("/pageCount/").await;
+        assert!(page.main_text().contains(&format!("Count: {expected}")));
+        exchanges.push(page.transcript(&needles));
+    }
+
+    // What the browser meets after a restart: an id the server does not know.
+    // The server does not adopt it; it starts a new session under a new id.
+    let unknown = "AAAAAAAAAAAAAAAAAAAAAA";
+    browser.set_cookie("sessionid", unknown);
+    let page = browser.get("/pageCount/").await;
+    assert!(page.main_text().contains("Count: 1"));
+    assert_ne!(browser.cookie("sessionid"), Some(unknown));
+    exchanges.push(page.transcript(&needles));
+
+    let text = exchanges.join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text)
+    });
+}

@@ -193,3 +193,63 @@ async fn the_session_cart_caps_its_items() {
             .contains("already holds 50 different items")
     );
 }
+
+/// The chapter's key requests as `curl -i` shows them, for the book's
+/// "The exchange, as curl sees it" (`book/src/chapter-6.md` includes the
+/// snapshot).
+#[tokio::test]
+async fn transcript() {
+    let mut browser = Browser::new(chapter_6::app());
+    let mut exchanges = Vec::new();
+
+    let index = browser.get("/").await;
+    assert!(index.set_cookies().is_empty());
+    exchanges.push(index.transcript(&["Session expiry Time in seconds"]));
+
+    let form = browser.click(&index, "Add Item").await;
+    assert!(form.set_cookie("sessionid").is_some());
+    exchanges.push(form.transcript(&[]));
+
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    exchanges.push(added.transcript(&["Added to your cart"]));
+
+    let more = browser
+        .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
+        .await;
+    assert!(more.main_text().contains("You now have 5."));
+    exchanges.push(more.transcript(&["Added to your cart"]));
+
+    let pear = browser
+        .submit(&more, ADD, &[("name", "pear"), ("quantity", "1")])
+        .await;
+    exchanges.push(pear.transcript(&["Added to your cart"]));
+
+    let cart = browser.click(&pear, "Display Items").await;
+    assert!(cart.main_text().contains("apple | 5"));
+    exchanges.push(cart.transcript(&["Product Name", " | "]));
+
+    let removed = browser
+        .submit(&cart, "/removeItem/", &[("name", "apple")])
+        .await;
+    assert!(!removed.main_text().contains("apple |"));
+    exchanges.push(removed.transcript(&["Removed", " | "]));
+
+    let flushed = browser.submit(&removed, "/emptyCart/", &[]).await;
+    assert!(
+        flushed
+            .set_cookie("sessionid")
+            .is_some_and(|set| set.contains("Max-Age=0"))
+    );
+    exchanges.push(flushed.transcript(&["No items"]));
+
+    let form = browser.get(ADD).await;
+    assert!(form.set_cookie("sessionid").is_some(), "a new session");
+    exchanges.push(form.transcript(&[]));
+
+    let text = exchanges.join("\n");
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text)
+    });
+}

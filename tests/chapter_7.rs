@@ -161,3 +161,60 @@ async fn the_url_sid_is_ignored_when_the_cookie_is_present() {
     assert!(page.main_text().contains("by cookie"));
     assert!(page.main_text().contains("Count: 3"));
 }
+
+/// The chapter's key requests as `curl -i` shows them, for the book's
+/// "The exchange, as curl sees it" (`book/src/chapter-7.md` includes the
+/// snapshot): once with a browser that refuses cookies, once with one that
+/// keeps them.
+#[tokio::test]
+async fn transcript() {
+    let found = [
+        "found its session",
+        "Added to your cart",
+        " | ",
+        "not adopted",
+    ];
+
+    let mut off = Browser::without_cookies(chapter_7::app());
+    let mut walk_off = vec!["# A browser that refuses cookies".to_string()];
+    let index = off.get("/").await;
+    walk_off.push(index.transcript(&found));
+    let form = off.click(&index, "Add Item").await;
+    assert!(form.main_text().contains("by URL"));
+    walk_off.push(form.transcript(&found));
+    let added = off
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    assert!(added.main_text().contains("by hidden field"));
+    walk_off.push(added.transcript(&found));
+    let cart = off.click(&added, "Display Items").await;
+    assert!(cart.main_text().contains("apple | 2"));
+    walk_off.push(cart.transcript(&found));
+    // A made-up id is never adopted.
+    let forged = off.get("/pageCount/?sid=AAAAAAAAAAAAAAAAAAAAAA").await;
+    assert!(forged.main_text().contains("It was not adopted"));
+    walk_off.push(forged.transcript(&found));
+
+    let mut on = Browser::new(chapter_7::app());
+    let mut walk_on = vec!["# A browser that keeps cookies".to_string()];
+    let index = on.get("/").await;
+    walk_on.push(index.transcript(&found));
+    let form = on.click(&index, "Add Item").await;
+    assert!(form.main_text().contains("by cookie"));
+    walk_on.push(form.transcript(&found));
+    let added = on
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    walk_on.push(added.transcript(&found));
+    let cart = on.click(&added, "Display Items").await;
+    assert_eq!(
+        cart.target, "/displayItems/",
+        "clean URLs once cookies work"
+    );
+    walk_on.push(cart.transcript(&found));
+
+    let text = format!("{}\n{}", walk_off.join("\n"), walk_on.join("\n"));
+    insta::with_settings!({ omit_expression => true }, {
+        insta::assert_snapshot!("transcript", text)
+    });
+}

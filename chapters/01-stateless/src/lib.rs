@@ -88,6 +88,7 @@ fn served(requests: u64) -> Markup {
     }
 }
 
+// ANCHOR: name_form
 fn name_form(typed: &str, error: Option<&str>) -> Markup {
     // A GET form: the browser puts the field into the URL, /hello/?name=Ada.
     // It changes nothing on the server, so it needs no CSRF token.
@@ -98,6 +99,7 @@ fn name_form(typed: &str, error: Option<&str>) -> Markup {
         }
     }
 }
+// ANCHOR_END: name_form
 
 async fn ask_name(State(counter): State<RequestCounter>) -> Markup {
     let content = html! {
@@ -128,6 +130,11 @@ async fn hello(
         Some(format!(
             "A name can be at most {MAX_NAME_CHARS} characters."
         ))
+    } else if name.chars().any(char::is_control) {
+        // A URL can carry a line break or a NUL byte (%0A, %00): no one's
+        // name, and text a page should not print. Chapter 4's form refuses
+        // them the same way.
+        Some("A name cannot contain control characters.".to_string())
     } else {
         None
     };

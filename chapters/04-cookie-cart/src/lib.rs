@@ -58,6 +58,7 @@ pub const CHAPTER: Chapter = Chapter {
     ],
 };
 
+// ANCHOR: rules
 /// The rules of this cart's form.
 pub const RULES: ItemRules = ItemRules {
     // The notes' form: `name = forms.CharField(max_length=30)`.
@@ -74,8 +75,10 @@ pub const RULES: ItemRules = ItemRules {
 };
 /// How long the browser keeps an item: the notes' `set_cookie(name, quantity, 120)`.
 pub const ITEM_MAX_AGE_SECONDS: i64 = 120;
+// ANCHOR_END: rules
 
 // ANCHOR: cart_cookie
+// ANCHOR: cookie_name
 /// Every cart cookie's name starts with this; no other cookie of the site does.
 const CART_PREFIX: &str = "cart_";
 
@@ -94,7 +97,9 @@ pub fn item_from_cookie_name(cookie_name: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
     String::from_utf8(bytes).ok()
 }
+// ANCHOR_END: cookie_name
 
+// ANCHOR: read_cart
 /// One line of the cart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CartLine {
@@ -120,7 +125,10 @@ impl Cart {
             if !cookie.name().starts_with(CART_PREFIX) {
                 continue;
             }
-            let name = item_from_cookie_name(cookie.name());
+            // Like the quantity, the name must be one the form could have
+            // stored, so that a cookie made by hand cannot add an empty,
+            // overlong or control-character item.
+            let name = item_from_cookie_name(cookie.name()).filter(|name| could_be_stored(name));
             let quantity = cookie
                 .value()
                 .parse::<u32>()
@@ -143,6 +151,17 @@ impl Cart {
     }
 }
 
+/// Whether the form could have stored this item name: [`check_item`]'s rules
+/// for the name, applied to a name read back from a cookie.
+fn could_be_stored(name: &str) -> bool {
+    !name.is_empty()
+        && name.trim() == name
+        && name.chars().count() <= RULES.max_name_chars
+        && !name.chars().any(char::is_control)
+}
+// ANCHOR_END: read_cart
+
+// ANCHOR: store_item
 /// Stores one item's quantity in its own cookie, kept for 120 seconds.
 fn store_item(cookies: &Cookies, name: &str, quantity: u32) {
     let cookie = Cookie::build((cart_cookie_name(name), quantity.to_string()))
@@ -153,6 +172,7 @@ fn store_item(cookies: &Cookies, name: &str, quantity: u32) {
         .build();
     cookies.add(cookie);
 }
+// ANCHOR_END: store_item
 // ANCHOR_END: cart_cookie
 
 // ANCHOR: app
@@ -241,6 +261,17 @@ pub fn check_item(
         errors.quantity = Some("This field is required.".into());
     } else {
         match quantity.parse::<i64>() {
+            // Digits too many for an i64 are still a whole number, just far
+            // out of range: say which end, as Django does for any size.
+            Err(_) if is_whole_number(quantity) && quantity.starts_with('-') => {
+                errors.quantity = Some("Ensure this value is greater than or equal to 1.".into())
+            }
+            Err(_) if is_whole_number(quantity) => {
+                errors.quantity = Some(format!(
+                    "Ensure this value is less than or equal to {}.",
+                    rules.max_quantity
+                ))
+            }
             Err(_) => errors.quantity = Some("Enter a whole number.".into()),
             Ok(n) if n < 1 => {
                 errors.quantity = Some("Ensure this value is greater than or equal to 1.".into())
@@ -281,6 +312,13 @@ pub fn check_item(
     }
 }
 // ANCHOR_END: form
+
+/// Digits, with an optional sign in front: what Rust's `parse::<i64>` reads,
+/// whatever the number of digits.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
 
 /// The add-item page: the form (with what was typed, and any errors) and,
 /// after a successful post, what was added.

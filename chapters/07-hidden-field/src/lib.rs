@@ -149,9 +149,9 @@ pub async fn track_session(
     let (parts, body) = request.into_parts();
 
     // A hidden field is in the body of a form post, so the body is read here
-    // and handed on unchanged.
+    // and handed on unchanged. Past the course's limit it is not read at all.
     let Ok(body) = to_bytes(body, course_kit::BODY_LIMIT).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        return ErrorPage::payload_too_large().into_response();
     };
     let sid_in = |text: &[u8]| {
         form_urlencoded::parse(text)
@@ -159,6 +159,7 @@ pub async fn track_session(
             .map(|(_, value)| value.into_owned())
     };
 
+    // ANCHOR: claim
     // The cookie first: when it is present, any id in the URL or form is
     // ignored, so a link with someone else's id cannot replace the session
     // of a browser that keeps cookies.
@@ -171,7 +172,9 @@ pub async fn track_session(
             .map(|id| (id, FoundBy::Url))
             .or_else(|| sid_in(&body).map(|id| (id, FoundBy::HiddenField))),
     };
+    // ANCHOR_END: claim
 
+    // ANCHOR: adopt
     // Adopt the claimed id only if this server created it and still has it.
     let known = match &claimed {
         Some((text, found_by)) => match text.parse::<Id>() {
@@ -193,6 +196,7 @@ pub async fn track_session(
         Some((id, found_by)) => (Session::new(Some(id), store, expiry), found_by),
         None => (Session::new(None, store, expiry), FoundBy::New),
     };
+    // ANCHOR_END: adopt
     // A new session is saved at once: the store gives it a fresh random id,
     // which the page's links and forms need before the handler runs.
     if let Err(error) = session.save().await {
@@ -215,12 +219,13 @@ pub async fn track_session(
     };
     let mut request = Request::from_parts(parts, Body::from(body));
     request.extensions_mut().insert(tracked);
-    let mut response = next.run(request).await;
+    let response = next.run(request).await;
 
     // Save again, which also pushes the expiry 300 seconds further.
     if let Err(error) = session.save().await {
         return ErrorPage::from(error).into_response();
     }
+    // ANCHOR: offer_cookie
     // Offer the cookie on every response. If it comes back, URLs turn clean.
     let cookie = Cookie::build((course_kit::SESSION_COOKIE, id.to_string()))
         .path("/")
@@ -229,14 +234,25 @@ pub async fn track_session(
         .max_age(Duration::seconds(INACTIVITY_SECONDS))
         .build();
     cookies.add(cookie);
-    // Never send this page's URL, id and all, to another site.
+    // ANCHOR_END: offer_cookie
+    response
+}
+// ANCHOR_END: track_session
+
+// ANCHOR: no_referrer
+/// Never send this page's URL, id and all, to another site in the `Referer`
+/// header. This is a layer of its own, outside everything else, because the
+/// URL of *every* response can carry an id: the "page not found" page and
+/// the missing-slash redirects too, and those never pass through
+/// [`track_session`].
+async fn no_referrer(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
     response
 }
-// ANCHOR_END: track_session
+// ANCHOR_END: no_referrer
 
 // ANCHOR: app
 pub fn app() -> Router {
@@ -248,7 +264,9 @@ pub fn app() -> Router {
         .route("/displayItems/", get(display_cart))
         .layer(middleware::from_fn_with_state(store.clone(), track_session))
         .layer(CookieManagerLayer::new());
-    CHAPTER.app_with_session_store(routes, store)
+    CHAPTER
+        .app_with_session_store(routes, store)
+        .layer(middleware::map_response(no_referrer))
 }
 // ANCHOR_END: app
 

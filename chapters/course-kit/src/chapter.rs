@@ -210,6 +210,19 @@ impl ErrorPage {
             message,
         }
     }
+
+    /// The answer to a request whose body is larger than [`BODY_LIMIT`]. The
+    /// body is not read past the limit, so nothing in it is acted on.
+    pub fn payload_too_large() -> Self {
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            title: "Request too large".to_string(),
+            message: format!(
+                "This request's body is larger than the {BODY_LIMIT} bytes this course accepts, \
+                 so the server did not read it. Nothing was changed."
+            ),
+        }
+    }
 }
 
 /// The in-memory store of the course never fails, but a handler must not

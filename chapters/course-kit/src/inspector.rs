@@ -24,7 +24,7 @@ use time::{OffsetDateTime, macros::format_description};
 use tower_cookies::cookie::{Cookie, SameSite};
 use tower_sessions::{SessionStore, session::Id};
 
-use crate::{SESSION_COOKIE, chapter::BODY_LIMIT};
+use crate::{ErrorPage, SESSION_COOKIE, chapter::BODY_LIMIT};
 
 /// The empty element of the layout that the inspector fills in.
 const PLACEHOLDER: &str = r#"<aside id="wire" aria-label="Wire inspector"></aside>"#;
@@ -52,6 +52,8 @@ struct RequestSeen {
     method: Method,
     target: String,
     cookie_pairs: Vec<(String, String)>,
+    /// The names of the cookies the server's cookie parser skips.
+    unreadable_cookies: Vec<String>,
     form_fields: Vec<(String, String)>,
 }
 
@@ -69,22 +71,30 @@ pub async fn inspect(
             |pq| pq.as_str().to_string(),
         ),
         cookie_pairs: cookie_pairs(&parts.headers),
+        unreadable_cookies: unreadable_cookies(&parts.headers),
         form_fields: Vec::new(),
     };
 
     // A form body can only be read once, so the inspector reads it, notes its
-    // fields, and hands the same bytes on to the chapter.
+    // fields, and hands the same bytes on to the chapter. A body past the
+    // limit never reaches the chapter: the answer is a page that says so,
+    // and it still gets the panel, which shows what the request carried.
     let body = if is_form(&parts.headers) {
-        let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
-            return too_large();
-        };
-        seen.form_fields = form_urlencoded::parse(&bytes).into_owned().collect();
-        Body::from(bytes)
+        match to_bytes(body, BODY_LIMIT).await {
+            Ok(bytes) => {
+                seen.form_fields = form_urlencoded::parse(&bytes).into_owned().collect();
+                Some(Body::from(bytes))
+            }
+            Err(_) => None,
+        }
     } else {
-        body
+        Some(body)
     };
 
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let response = match body {
+        Some(body) => next.run(Request::from_parts(parts, body)).await,
+        None => ErrorPage::payload_too_large().into_response(),
+    };
     if !is_html(response.headers()) {
         return response;
     }
@@ -130,14 +140,6 @@ fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|value| value.starts_with("text/html"))
 }
 
-fn too_large() -> Response {
-    let message = format!(
-        "This request's body is larger than the {} bytes this course accepts.",
-        BODY_LIMIT
-    );
-    (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
-}
-
 /// The request's cookies exactly as sent: `name=value` pairs separated by `;`.
 /// They are shown raw, without decoding, because the point is to show the wire.
 pub fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
@@ -156,6 +158,36 @@ pub fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The names of the cookies that the chapters' cookie parser (tower-cookies,
+/// which tower-sessions uses too) skips without a word: every cookie of a
+/// `Cookie` header that is not UTF-8, and each one that does not parse, such
+/// as a pair without `=` or a `%`-escape that does not decode to UTF-8. A
+/// chapter sees no such cookie at all, so only the inspector can say so.
+pub fn unreadable_cookies(headers: &HeaderMap) -> Vec<String> {
+    let name_of = |pair: &str| match pair.split('=').next().unwrap_or("").trim() {
+        "" => "(no name)".to_string(),
+        name => name.to_string(),
+    };
+    let mut names = Vec::new();
+    for value in headers.get_all(header::COOKIE) {
+        match std::str::from_utf8(value.as_bytes()) {
+            Err(_) => names.extend(
+                String::from_utf8_lossy(value.as_bytes())
+                    .split(';')
+                    .filter(|pair| !pair.trim().is_empty())
+                    .map(name_of),
+            ),
+            Ok(text) => names.extend(
+                text.split(';')
+                    .filter(|pair| !pair.trim().is_empty())
+                    .filter(|pair| Cookie::parse_encoded(*pair).is_err())
+                    .map(name_of),
+            ),
+        }
+    }
+    names
 }
 
 /// What the inspector found in the session store for this exchange.
@@ -238,6 +270,17 @@ fn render(
                             @for (name, value) in &seen.cookie_pairs {
                                 tr { td { code { (name) } } td { code { (value) } } }
                             }
+                        }
+                    }
+                    @if !seen.unreadable_cookies.is_empty() {
+                        p.notice {
+                            "The server cannot read "
+                            @for (i, name) in seen.unreadable_cookies.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                code { (name) }
+                            }
+                            ": bytes that are not UTF-8, a broken " code { "%" } "-escape, or no "
+                            code { "=" } ". It treats such a cookie as if it had not been sent."
                         }
                     }
                 }

@@ -31,3 +31,16 @@ pub use serve::serve;
 /// The name of the session cookie in every chapter that has a session. It is
 /// Django's name, so that students who know the notes recognise it.
 pub const SESSION_COOKIE: &str = "sessionid";
+
+/// Every value of one header, as text. A header is bytes on the wire, and a
+/// client may send bytes that are not UTF-8; they are shown, not refused.
+pub(crate) fn header_strings(
+    headers: &axum::http::HeaderMap,
+    name: axum::http::HeaderName,
+) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+        .collect()
+}

@@ -20,25 +20,12 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| request.uri().path().to_string(), |pq| pq.to_string());
     let quiet = QUIET_PATHS.contains(&request.uri().path());
-    let sent: Vec<String> = request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
+    let sent = crate::header_strings(request.headers(), header::COOKIE);
 
     let response = next.run(request).await;
     if !quiet {
-        let set: Vec<String> = response
-            .headers()
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .collect();
-        let location = response
-            .headers()
-            .get(header::LOCATION)
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let set = crate::header_strings(response.headers(), header::SET_COOKIE);
+        let location = crate::header_strings(response.headers(), header::LOCATION).pop();
         println!(
             "{}",
             log_line(

@@ -11,6 +11,11 @@
 //! distinct one with a numbered label (`[sessionid 1]`, `[csrf token 2]`),
 //! and dates with `[date]`. Numbering, rather than one blanket label, keeps
 //! visible in the snapshot *when* a session id changes.
+//!
+//! [`Exchange::transcript`] shows the same exchange as `curl -i` would, for
+//! the book. Its URLs carry the port the chapter listens on by default (3003
+//! for chapter 3), which the browser reads from the page's header ("Chapter
+//! 3: …"), so that a learner can paste the command while `just run 3` serves.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +27,7 @@ use axum::{
 use tower::ServiceExt;
 use tower_cookies::cookie::Cookie;
 
-use crate::{SESSION_COOKIE, csrf};
+use crate::{Chapter, SESSION_COOKIE, csrf};
 
 /// Cookies and form fields whose values are random, and the label each
 /// distinct value gets in snapshots.
@@ -37,6 +42,8 @@ pub struct Browser {
     jar: BTreeMap<String, String>,
     /// Secret values seen so far, each with its label, in order of discovery.
     secrets: Vec<(String, String)>,
+    /// The chapter's default port, once a page has said which chapter it is.
+    port: Option<u16>,
 }
 
 /// One request and its response.
@@ -65,6 +72,7 @@ impl Browser {
             accepts_cookies: true,
             jar: BTreeMap::new(),
             secrets: Vec::new(),
+            port: None,
         }
     }
 
@@ -163,6 +171,9 @@ impl Browser {
             .await
             .expect("the body could not be read");
         let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(port) = chapter_port(&body) {
+            self.port = Some(port);
+        }
 
         for raw in headers.get_all(header::SET_COOKIE) {
             let Ok(cookie) = Cookie::parse(String::from_utf8_lossy(raw.as_bytes()).into_owned())
@@ -205,7 +216,11 @@ impl Browser {
             }
         }
         exchange.snapshot = self.redact(&exchange.full_text());
-        exchange.transcript = self.redact(&exchange.curl_text());
+        let origin = match self.port {
+            Some(port) => format!("http://127.0.0.1:{port}"),
+            None => "http://127.0.0.1".to_string(),
+        };
+        exchange.transcript = self.redact(&exchange.curl_text(&origin));
         exchange
     }
 
@@ -361,9 +376,15 @@ impl Exchange {
         text
     }
 
-    fn curl_text(&self) -> String {
+    fn curl_text(&self, origin: &str) -> String {
         let mut text = "$ curl -i".to_string();
-        if self.method != Method::GET {
+        // curl sends a GET, or a POST when given a body with -d; -X only for others.
+        let implied = if self.form_sent.is_some() {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        if self.method != implied {
             text.push_str(&format!(" -X {}", self.method));
         }
         if let Some(cookie) = &self.cookie_sent {
@@ -372,7 +393,7 @@ impl Exchange {
         if let Some(form) = &self.form_sent {
             text.push_str(&format!(" -d '{form}'"));
         }
-        text.push_str(&format!(" http://127.0.0.1{}\n", self.target));
+        text.push_str(&format!(" {origin}{}\n", self.target));
         text.push_str(&format!("HTTP/1.1 {}\n", self.status));
         if let Some(location) = self.location() {
             text.push_str(&format!("location: {location}\n"));
@@ -382,6 +403,20 @@ impl Exchange {
         }
         text
     }
+}
+
+/// The default port of the chapter a page belongs to, read from the header
+/// every chapter page has: `<p class="chapter">Chapter 3: …</p>`.
+fn chapter_port(body: &str) -> Option<u16> {
+    let marker = "<p class=\"chapter\">Chapter ";
+    let rest = &body[body.find(marker)? + marker.len()..];
+    let number = rest[..rest.find(':')?].parse().ok()?;
+    let chapter = Chapter {
+        number,
+        title: "",
+        pages: &[],
+    };
+    Some(chapter.default_port())
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -486,6 +521,15 @@ fn redact_dates(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_port_comes_from_the_chapter_header() {
+        assert_eq!(
+            chapter_port("<header><p class=\"chapter\">Chapter 3: A counter</p>"),
+            Some(3003)
+        );
+        assert_eq!(chapter_port("<p>Chapter 3: not the header</p>"), None);
+    }
 
     #[test]
     fn dates_are_redacted() {
