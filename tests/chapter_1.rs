@@ -11,7 +11,7 @@ async fn the_server_forgets_your_name() {
     let ask = browser.get("/").await;
     assert_eq!(ask.status, 200);
     assert!(ask.main_text().contains("What is your name?"));
-    assert!(ask.main_text().contains("answered 1 requests"));
+    assert!(ask.main_text().contains("answered 1 request since"));
     assert_snapshot!("1_ask_name", ask.snapshot());
 
     let hello = browser.get("/hello/?name=Ada").await;

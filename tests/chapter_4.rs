@@ -301,7 +301,7 @@ async fn transcript() {
     assert_eq!(bad.status, 422);
     assert!(bad.set_cookies().is_empty(), "nothing stored");
     assert!(bad.main_text().contains("greater than or equal to 1"));
-    exchanges.push(bad.transcript(&[]));
+    exchanges.push(bad.transcript(&["Ensure this value"]));
 
     let cart = browser.click(&bad, "Display Items").await;
     assert!(cart.main_text().contains("apple | 2"));

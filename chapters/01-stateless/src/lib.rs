@@ -82,7 +82,9 @@ pub fn app() -> Router {
 fn served(requests: u64) -> Markup {
     html! {
         p.explain {
-            "This server has answered " strong { (requests) } " requests since it started, "
+            "This server has answered " strong { (requests) }
+            @if requests == 1 { " request" } @else { " requests" }
+            " since it started, "
             "but it cannot tell whose they were: nothing in a request says who sent it."
         }
     }

@@ -10,9 +10,11 @@
 //! 1. Every cookie of the site is in `request.COOKIES`: the `csrftoken`, a
 //!    session id, the counter of chapter 3. The cart listed them all as
 //!    products.
-//! 2. An item called `csrftoken` or `sessionid` *overwrote* that cookie; and
-//!    a name with `;`, `=`, a space or an accent is not a valid cookie name,
-//!    so the header broke.
+//! 2. An item's name *was* a cookie's name. An item called `count` overwrote
+//!    the counter's cookie, and one called `sessionid` replaced the session
+//!    cookie, so the session was lost. And a name with `;`, `=`, a space or
+//!    an accent is not a legal cookie name at all: Python's `http.cookies`
+//!    refuses it, and the page ended in a server error.
 //!
 //! This chapter keeps the cart in its own namespace instead. An item's cookie
 //! is named `cart_` followed by the item name in base64url, an alphabet of
@@ -346,9 +348,10 @@ fn form_page(
         }
         p.explain {
             "The Django original named each cookie after the item, so an item called "
-            code { "csrftoken" } " overwrote the CSRF cookie, and a name with " code { ";" }
-            " broke the header. Here the item's cookie is " code { "cart_" } " + the name in base64url: "
-            "watch the " code { "Set-Cookie" } " in the wire inspector after adding one."
+            code { "sessionid" } " replaced the session cookie, and a name with " code { ";" }
+            " or a space (not legal in a cookie name) ended in a server error. Here the item's cookie is "
+            code { "cart_" } " + the name in base64url: watch the " code { "Set-Cookie" }
+            " in the wire inspector after adding one."
         }
     };
     CHAPTER.page("Add Item", content)

@@ -76,6 +76,9 @@ async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
         p.count { "Count: " (count) }
         p { "Session expiry Time in seconds: " (seconds_left) }
         p { "Session expiry Time in date: " (expires) }
+        @if count == 1 {
+            p { "If reloading never goes past 1, your browser is not sending the session cookie back." }
+        }
         div.explain {
             p {
                 "The count lives on the server, in the session record. Your browser holds only the "

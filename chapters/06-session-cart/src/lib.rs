@@ -161,7 +161,9 @@ async fn index(session: Session) -> Markup {
         p.explain {
             "This cart is kept on the server, in your session. Your browser holds only the "
             code { "sessionid" } " cookie, and only once there is something to keep: "
-            "until you open the form, this page sets no cookie at all."
+            "until you open the form, no session is started. (If the wire inspector shows a "
+            code { "sessionid" } " from another chapter, that is because cookies belong to the host, "
+            "127.0.0.1, not to a port. This server does not know that id, so it replaces it.)"
         }
     };
     CHAPTER.page("Shopping cart", content)

@@ -27,7 +27,13 @@
 //! - An attacker can send a victim a link with an id *the attacker chose*
 //!   ("session fixation"), then use that id after the victim logs in. So the
 //!   server never adopts an id it did not create: an unknown or expired `sid`
-//!   starts a fresh session with a new, random id.
+//!   starts a fresh session with a new, random id. That stops an attacker
+//!   from *choosing* an id, not from handing you a real one he got from this
+//!   server himself. The rest of the defence belongs where a session gains
+//!   power: at login, a site must give the session a new id
+//!   (`session.cycle_id()` in tower-sessions), so that an id known before
+//!   the login is worthless after it. This course has no login, so it can
+//!   only say so.
 //! - When the cookie is present, an id in the URL is ignored.
 
 use std::sync::Arc;

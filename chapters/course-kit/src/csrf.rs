@@ -86,7 +86,7 @@ pub fn token_from_cookie(cookies: &Cookies) -> String {
 pub fn check_cookie(cookies: &Cookies, submitted: &str) -> Result<(), ErrorPage> {
     match cookies.get(COOKIE) {
         None => Err(refused(
-            "Your browser sent no csrftoken cookie, so the server cannot tell this post from one forged by another site.",
+            "Your browser sent no csrftoken cookie, so the server cannot tell this post from one forged by another site. If your browser blocks cookies, this form cannot work: this chapter keeps everything in cookies.",
         )),
         Some(cookie) if same_token(cookie.value(), submitted) => Ok(()),
         Some(_) => Err(mismatch(submitted)),
@@ -107,7 +107,7 @@ pub async fn token_in_session(session: &Session) -> Result<String, ErrorPage> {
 pub async fn check_session(session: &Session, submitted: &str) -> Result<(), ErrorPage> {
     match session.get::<String>(SESSION_KEY).await? {
         None => Err(refused(
-            "This request belongs to no session that has a form token: the session expired, the server restarted, or the form did not come from this site.",
+            "This request belongs to no session that has a form token: your browser blocks cookies (chapter 7 shows a way around that), the session expired, the server restarted, or the form did not come from this site.",
         )),
         Some(token) if same_token(&token, submitted) => Ok(()),
         Some(_) => Err(mismatch(submitted)),

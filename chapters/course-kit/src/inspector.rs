@@ -108,12 +108,7 @@ pub async fn inspect(
         return Response::from_parts(parts, Body::from(bytes));
     }
 
-    let set_cookies: Vec<String> = parts
-        .headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
+    let set_cookies = crate::header_strings(&parts.headers, header::SET_COOKIE);
     let session = match &inspector.store {
         Some(store) => Some(session_shown(store.as_ref(), &seen, &set_cookies).await),
         None => None,
@@ -272,6 +267,10 @@ fn render(
                             }
                         }
                     }
+                    p.hint {
+                        "Cookies belong to a host, not to a port: cookies that other chapters set on "
+                        "127.0.0.1 arrive here too."
+                    }
                     @if !seen.unreadable_cookies.is_empty() {
                         p.notice {
                             "The server cannot read "
@@ -325,11 +324,15 @@ fn set_cookie(raw: &str) -> Markup {
             p { code { "Set-Cookie: " (raw) } }
             @match parsed {
                 Err(_) => p { "(The inspector could not parse this header.)" },
+                // A removal says only "forget this cookie": its other
+                // attributes describe nothing that will be kept.
+                Ok(cookie) if is_removal(&cookie) => ul {
+                    li { code { (cookie.name()) } ": Max-Age=0, so the browser " strong { "deletes" } " this cookie now." }
+                },
                 Ok(cookie) => ul {
                     li { code { (cookie.name()) } " = " code { (cookie.value()) } }
                     li {
                         @match cookie.max_age() {
-                            Some(age) if is_removal(&cookie) => { "Max-Age=" (age.whole_seconds()) ": " strong { "delete" } " this cookie now." }
                             Some(age) => { "Max-Age=" (age.whole_seconds()) ": keep it for " (age.whole_seconds()) " seconds, then forget it." }
                             None => @match cookie.expires_datetime() {
                                 Some(date) => { "Expires: keep it until " (format_date(date)) "." }

@@ -122,13 +122,15 @@ impl Browser {
             .into_iter()
             .find(|form| form.action.split('?').next() == Some(action))
             .unwrap_or_else(|| panic!("the page has no form that posts to {action}"));
-        let mut all: Vec<(&str, &str)> = form
-            .hidden
-            .iter()
-            .filter(|(name, _)| !fields.iter().any(|(given, _)| given == name))
-            .map(|(name, value)| (name.as_str(), value.as_str()))
-            .collect();
-        all.extend_from_slice(fields);
+        // The typed fields first, then the hidden ones: the order of the
+        // course's forms, and so the order a real browser sends them in.
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.extend(
+            form.hidden
+                .iter()
+                .filter(|(name, _)| !fields.iter().any(|(given, _)| given == name))
+                .map(|(name, value)| (name.as_str(), value.as_str())),
+        );
         self.post(&form.action, &all).await
     }
 
@@ -393,7 +395,8 @@ impl Exchange {
         if let Some(form) = &self.form_sent {
             text.push_str(&format!(" -d '{form}'"));
         }
-        text.push_str(&format!(" {origin}{}\n", self.target));
+        // Quoted, because a shell would read `?` and `&` in the URL itself.
+        text.push_str(&format!(" '{origin}{}'\n", self.target));
         text.push_str(&format!("HTTP/1.1 {}\n", self.status));
         if let Some(location) = self.location() {
             text.push_str(&format!("location: {location}\n"));
@@ -473,6 +476,10 @@ fn page_text(html: &str) -> String {
                     text.push('\n');
                 } else if matches!(name, "td" | "th") && tag.starts_with('/') {
                     text.push_str(" | ");
+                } else if matches!(name, "label" | "input" | "button" | "span") {
+                    // A label, its input and its error message sit side by
+                    // side on the page; keep them apart in the text too.
+                    text.push(' ');
                 }
             }
             (true, c) => tag.push(c),
