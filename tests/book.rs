@@ -3,7 +3,7 @@
 //!
 //! mdbook itself is lenient. It includes nothing, silently, for an
 //! `{{#include file:anchor}}` whose anchor is gone, and it happily renders a
-//! link to a page that does not exist. Here each of those fails:
+//! link to a page, or an image, that does not exist. Here each of those fails:
 //!
 //! - every `{{#include}}` names a file that exists, and its anchor or its
 //!   first line is in that file;
@@ -12,6 +12,10 @@
 //! - every relative link between the book's pages points at a page listed in
 //!   `SUMMARY.md`, and a `#fragment` at a heading of that page;
 //! - every page in `book/src` is listed in `SUMMARY.md`;
+//! - every image a page shows (`![alt](path)`) has alt text and is a file
+//!   under `book/src`;
+//! - every PNG in `book/src/screenshots` is shown on some page, so that a
+//!   screenshot no page uses cannot go stale unnoticed;
 //! - every chapter page has the seven sections, in order.
 
 use std::{
@@ -50,12 +54,16 @@ struct Page {
 impl Page {
     /// The path as a reader of the test output wants it: from the repository root.
     fn name(&self) -> String {
-        self.path
-            .strip_prefix(root())
-            .unwrap_or(&self.path)
-            .display()
-            .to_string()
+        from_root(&self.path)
     }
+}
+
+/// A path as a reader of the test output wants it: from the repository root.
+fn from_root(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// Every `.md` file under `book/src`, sorted.
@@ -354,12 +362,60 @@ fn heading_ids(text: &str) -> BTreeSet<String> {
     ids
 }
 
+/// A line's images, `![alt](target)`, as `(alt, target)`, and the line
+/// without them. What is left may still hold a link: a linked image
+/// `[![alt](image)](page)` leaves `[](page)`.
+fn take_images(line: &str) -> (String, Vec<(String, String)>) {
+    let mut left = String::new();
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("![") {
+        let after = &rest[start + 2..];
+        let Some(close) = after.find("](") else { break };
+        let inside = &after[close + 2..];
+        let Some(end) = inside.find(')') else { break };
+        left.push_str(&rest[..start]);
+        let target = inside[..end].split_whitespace().next().unwrap_or("");
+        found.push((
+            after[..close].to_string(),
+            target.trim_matches(['<', '>']).to_string(),
+        ));
+        rest = &inside[end + 1..];
+    }
+    left.push_str(rest);
+    (left, found)
+}
+
+/// One image shown on a page: `![alt](target)`, outside code.
+struct Image {
+    line: usize,
+    alt: String,
+    target: String,
+}
+
+/// Every image a page shows. Images in code, fenced or inline, are text.
+fn images(text: &str) -> Vec<Image> {
+    let mut found = Vec::new();
+    for (number, line) in prose_lines(text) {
+        let (_, on_line) = take_images(&without_inline_code(line));
+        for (alt, target) in on_line {
+            found.push(Image {
+                line: number,
+                alt,
+                target,
+            });
+        }
+    }
+    found
+}
+
 /// The targets of the page's links: `[text](target)`, `[name]: target` and
-/// `href="target"`, outside code. `(line number, target)`.
+/// `href="target"`, outside code, and not images (see `images`).
+/// `(line number, target)`.
 fn links(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     for (number, line) in prose_lines(text) {
-        let line = without_inline_code(line);
+        let (line, _) = take_images(&without_inline_code(line));
         let mut rest = line.as_str();
         while let Some(start) = rest.find("](") {
             let after = &rest[start + 2..];
@@ -461,6 +517,73 @@ fn every_link_between_pages_resolves() {
     );
 }
 
+/// Every PNG in `book/src/screenshots`, sorted; none if there is no such
+/// directory.
+fn screenshots() -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(book_src().join("screenshots")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn every_image_exists_and_every_screenshot_is_shown() {
+    let src = book_src();
+    let mut shown = BTreeSet::new();
+    let mut problems = Vec::new();
+    for page in pages() {
+        let dir = page.path.parent().expect("a page is in a directory");
+        for image in images(&page.text) {
+            let at = format!("{}:{}: image `{}`", page.name(), image.line, image.target);
+            if image.alt.trim().is_empty() {
+                problems.push(format!(
+                    "{at}: no alt text (say what the picture shows: screen readers \
+                     read it, and it stands in for an image that fails to load)"
+                ));
+            }
+            if image.target.is_empty() {
+                problems.push(format!("{at}: no path"));
+                continue;
+            }
+            if image.target.contains("://") || image.target.starts_with("data:") {
+                continue; // outside the book: not checked here
+            }
+            let file = normalize(&dir.join(&image.target));
+            if !file.starts_with(&src) {
+                problems.push(format!(
+                    "{at}: leaves book/src, so it is not in the built book"
+                ));
+                continue;
+            }
+            if !file.is_file() {
+                problems.push(format!("{at}: no such file"));
+                continue;
+            }
+            shown.insert(file);
+        }
+    }
+    for screenshot in screenshots() {
+        if !shown.contains(&screenshot) {
+            problems.push(format!(
+                "{}: shown on no page (show it where a learner needs it, \
+                 usually in its chapter's `## Try it`, or delete it)",
+                from_root(&screenshot)
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problem(s) with the book's images:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 #[test]
 fn every_chapter_page_has_the_seven_sections_in_order() {
     let mut problems = Vec::new();
@@ -502,6 +625,24 @@ fn the_checks_catch_what_they_should() {
         heading_id("The exchange, as curl sees it"),
         "the-exchange-as-curl-sees-it"
     );
+
+    let text = "![The shop page](screenshots/shop.png \"Shop\") and `![code](c.png)`\n\
+                [![linked](screenshots/b.png)](chapter-2.md)\n\
+                ```md\n![fenced](f.png)\n```\n![](no-alt.png)\n";
+    let found = images(text);
+    let found: Vec<(usize, &str, &str)> = found
+        .iter()
+        .map(|image| (image.line, image.alt.as_str(), image.target.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            (1, "The shop page", "screenshots/shop.png"),
+            (2, "linked", "screenshots/b.png"),
+            (6, "", "no-alt.png"),
+        ]
+    );
+    assert_eq!(links(text), vec![(2, "chapter-2.md".to_string())]);
 
     let source = "// ANCHOR: view\nfn view() {}\n// ANCHOR_END: view\n// ANCHOR: empty\n// ANCHOR_END: empty\n";
     assert_eq!(anchor_problem(source, "view"), None);

@@ -381,7 +381,7 @@ fn session_record(session: &SessionShown) -> Markup {
                 "The cookie names the session " code { (id) } ", but the store has " strong { "no record" } " under that id (it expired, or the server restarted)."
             },
             SessionShown::Record { id, record: Some(record) } => {
-                p { "The cookie carries only the id " code { (id) } ". The data stays here, on the server:" }
+                p { "The browser holds only the id " code { (id) } ". The data stays here, on the server:" }
                 table {
                     thead { tr { th { "Key" } th { "Value (as JSON)" } } }
                     tbody {
