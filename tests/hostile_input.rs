@@ -22,12 +22,14 @@ use std::collections::BTreeMap;
 
 use axum::{
     Router,
-    body::{Body, to_bytes},
+    body::Body,
     http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header},
 };
-use course_kit::{BODY_LIMIT, testing::Browser};
+use course_kit::{
+    BODY_LIMIT,
+    testing::{Answer, Browser, answer},
+};
 use proptest::prelude::*;
-use tower::ServiceExt;
 
 // ---------------------------------------------------------------------------
 // What every answer must satisfy.
@@ -259,13 +261,6 @@ fn config() -> ProptestConfig {
     }
 }
 
-/// An answer to a request the test browser would not send.
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
 /// Sends a request exactly as given: any method, headers and body bytes.
 async fn send_raw(
     app: &Router,
@@ -278,21 +273,7 @@ async fn send_raw(
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let response = app
-        .clone()
-        .oneshot(request.body(body.into()).expect("a valid request"))
-        .await
-        .expect("a Router never fails");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("a body");
-    Answer {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    answer(app, request.body(body.into()).expect("a valid request")).await
 }
 
 fn form_type() -> (header::HeaderName, HeaderValue) {

@@ -161,18 +161,11 @@ impl Browser {
         let request = request
             .body(Body::from(form.clone().unwrap_or_default()))
             .expect("the test built an invalid request");
-        let response = self
-            .app
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("a Router never fails");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("the body could not be read");
-        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let Answer {
+            status,
+            headers,
+            body,
+        } = answer(&self.app, request).await;
         if let Some(port) = chapter_port(&body) {
             self.port = Some(port);
         }
@@ -246,6 +239,36 @@ impl Browser {
             text = text.replace(value, &format!("[{label}]"));
         }
         text
+    }
+}
+
+/// A response, read whole: what [`answer`] returns.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// The body as text (bytes that are not UTF-8 are replaced).
+    pub body: String,
+}
+
+/// Sends one request into the app exactly as given, with no cookie jar and no
+/// redaction, and reads the whole response. [`Browser`] is built on it; tests
+/// that must send what no browser would (raw bytes, odd headers) call it
+/// directly.
+pub async fn answer(app: &Router, request: Request<Body>) -> Answer {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("a Router never fails");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("the body could not be read");
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
