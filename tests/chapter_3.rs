@@ -112,3 +112,15 @@ async fn transcript() {
     });
 }
 // ANCHOR_END: transcript
+
+#[tokio::test]
+async fn a_post_to_the_counter_gets_a_clear_405_page() {
+    let mut browser = Browser::new(chapter_3::app());
+    let page = browser.post("/countView/", &[("count", "5")]).await;
+    assert_eq!(page.status, 405);
+    assert!(
+        page.main_text()
+            .contains("/countView/ does not answer POST requests.")
+    );
+    assert!(page.set_cookies().is_empty(), "nothing is counted");
+}

@@ -312,3 +312,25 @@ async fn transcript() {
         insta::assert_snapshot!("transcript", text)
     });
 }
+
+#[tokio::test]
+async fn a_made_up_csrf_cookie_and_field_pair_is_refused() {
+    // Double submit only proves something if the cookie is a token this
+    // server could have made: an empty or short pair must not pass.
+    for token in ["", "x", "not-a-token"] {
+        let mut browser = Browser::new(chapter_4::app());
+        browser.set_cookie("csrftoken", token);
+        let page = browser
+            .post(
+                ADD,
+                &[
+                    ("name", "apple"),
+                    ("quantity", "1"),
+                    ("csrfmiddlewaretoken", token),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, 403, "token {token:?}");
+        assert!(page.set_cookies().iter().all(|c| !c.starts_with("cart_")));
+    }
+}

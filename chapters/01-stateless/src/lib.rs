@@ -1,9 +1,11 @@
 //! # Chapter 1: HTTP forgets
 //!
-//! HTTP is *stateless*: every request stands alone. The browser connects,
-//! sends a request, reads the response, and as far as the protocol is
-//! concerned that is the end of it. The next request carries only what the
-//! browser puts into it; nothing in HTTP ties it to the one before.
+//! HTTP is *stateless*: every request stands alone. The browser sends a
+//! request and reads the response, and as far as the protocol is concerned
+//! that is the end of it. (The connection may stay open for the next request,
+//! but HTTP attaches no memory to it, and the next one may come on another.)
+//! The next request carries only what the browser puts into it; nothing in
+//! HTTP ties it to the one before.
 //!
 //! This chapter shows that with a greeting:
 //!
@@ -26,7 +28,7 @@ use std::sync::{
 };
 
 use axum::{Router, extract::State, routing::get};
-use course_kit::{Chapter, ErrorPage, PageLink, forms::QueryParams};
+use course_kit::{Chapter, PageLink, forms::QueryParams};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -124,7 +126,7 @@ pub struct NameQuery {
 async fn hello(
     State(counter): State<RequestCounter>,
     QueryParams(query): QueryParams<NameQuery>,
-) -> Result<Markup, ErrorPage> {
+) -> Markup {
     let name = query.name.trim();
     let error = if name.is_empty() {
         Some("Please type a name.".to_string())
@@ -155,7 +157,7 @@ async fn hello(
         },
     };
     let content = html! { (content) (served(counter.count())) };
-    Ok(CHAPTER.page("Hello", content))
+    CHAPTER.page("Hello", content)
 }
 // ANCHOR_END: hello
 
@@ -167,8 +169,9 @@ async fn who_am_i(State(counter): State<RequestCounter>) -> Markup {
         p {
             "You told the server your name one click ago, but this request "
             "does not carry it, and HTTP keeps nothing between requests. "
-            "Look at the wire inspector below: your browser sent no cookies, "
-            "so there is nothing that connects this request to the last one."
+            "This chapter sets no cookies, so nothing connects this request to the last one. "
+            "(If the wire inspector below lists some, other chapters set them on 127.0.0.1, "
+            "and this server ignores them.)"
         }
         p { "To be remembered, the browser must send something back with every request. "
             "That is what a cookie is: chapter 2 sets the first one." }

@@ -87,15 +87,18 @@ pub fn app() -> Router {
 
 // ANCHOR: views
 /// `/home/`: sets the mark. The session now holds something, so tower-sessions
-/// saves it and sends a `Set-Cookie: sessionid=…` with this response.
+/// saves it; if the session is new, it sends `Set-Cookie: sessionid=…` with
+/// this response. (Storing the same value again changes nothing, so a second
+/// visit saves nothing and sets no cookie.)
 async fn home(session: Session) -> Result<Markup, ErrorPage> {
     set_test_cookie(&session).await?;
     let content = html! {
         h1 { "Set test cookie" }
         p {
-            "The server stored " code { "testcookie = \"worked\"" } " in a new session, "
-            "and this response asks your browser to keep the session's id in a "
-            code { "sessionid" } " cookie (see " code { "Set-Cookie" } " in the wire inspector)."
+            "The server stored " code { "testcookie = \"worked\"" } " in your session. "
+            "If the session is new, this response asks your browser to keep its id in a "
+            code { "sessionid" } " cookie (see " code { "Set-Cookie" } " in the wire inspector); "
+            "if your browser already sent one, there is nothing new to tell it."
         }
         p { "Now " a href="/page2/" { "go to page 2" } ": if your browser sends the cookie back, the server will find the mark." }
     };
@@ -122,12 +125,14 @@ async fn page2(session: Session) -> Result<Markup, ErrorPage> {
     } else {
         html! {
             h1 { "Test cookie did not work" }
-            p { "This request found no test mark in any session. There are three reasons it can happen:" }
+            p { "This request found no test mark in any session. There are four reasons it can happen:" }
             ul {
                 li { "You have not visited " a href="/home/" { "/home/" } " yet, so nothing was set." }
                 li { "You already checked: a successful check deletes the mark. "
                      "Visit " a href="/home/" { "/home/" } " again to set a new one." }
                 li { "Your browser does not send cookies back (you blocked them). Then the server can never find your session." }
+                li { "Your browser sent a " code { "sessionid" } " this server does not know: one from another chapter "
+                     "(cookies belong to 127.0.0.1, not to a port), or one from before the server restarted." }
             }
             p { "Look at the wire inspector: did your browser send a " code { "sessionid" } " cookie with this request?" }
         }

@@ -89,7 +89,9 @@ async fn count_view(cookies: Cookies) -> Markup {
 
     // Path=/ sends it back with every page of the site. No Max-Age: a
     // session cookie, forgotten when the browser closes. HttpOnly, since no
-    // script needs it; SameSite=Lax, so other sites' forms cannot send it.
+    // script needs it; SameSite=Lax, so other sites' form *posts* do not
+    // carry it. (A link from another site does, and so would a GET form:
+    // Lax does not protect a GET that changes something, like this counter.)
     let cookie = Cookie::build((COUNT_COOKIE, count.to_string()))
         .path("/")
         .http_only(true)

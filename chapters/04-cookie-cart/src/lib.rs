@@ -61,6 +61,18 @@ pub const CHAPTER: Chapter = Chapter {
 };
 
 // ANCHOR: rules
+/// The limits a cart's form enforces. Chapters 6 and 7 reuse this form with
+/// their own limits.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemRules {
+    pub max_name_chars: usize,
+    pub max_quantity: u32,
+    /// How many different items the cart can hold.
+    pub max_items: usize,
+    /// Why the cart cannot hold more, and what to do about it.
+    pub full_cart_reason: &'static str,
+}
+
 /// The rules of this cart's form.
 pub const RULES: ItemRules = ItemRules {
     // The notes' form: `name = forms.CharField(max_length=30)`.
@@ -73,7 +85,7 @@ pub const RULES: ItemRules = ItemRules {
     // saying why, loses nothing.
     max_items: 20,
     full_cart_reason: "each item is a cookie, and browsers keep only so many cookies per site. \
-                       Wait for an item to expire (two minutes after it was added)",
+                       Wait for an item to expire (see its Max-Age), or clear this site's cookies",
 };
 /// How long the browser keeps an item: the notes' `set_cookie(name, quantity, 120)`.
 pub const ITEM_MAX_AGE_SECONDS: i64 = 120;
@@ -153,18 +165,16 @@ impl Cart {
     }
 }
 
-/// Whether the form could have stored this item name: [`check_item`]'s rules
-/// for the name, applied to a name read back from a cookie.
+/// Whether the form could have stored this item name: the form's own rules
+/// for a name ([`name_error`]), applied to a name read back from a cookie.
 fn could_be_stored(name: &str) -> bool {
-    !name.is_empty()
-        && name.trim() == name
-        && name.chars().count() <= RULES.max_name_chars
-        && !name.chars().any(char::is_control)
+    name.trim() == name && name_error(name, &RULES).is_none()
 }
 // ANCHOR_END: read_cart
 
 // ANCHOR: store_item
-/// Stores one item's quantity in its own cookie, kept for 120 seconds.
+/// Stores one item's quantity in its own cookie, kept for
+/// [`ITEM_MAX_AGE_SECONDS`] from now (from the *last* time it was added).
 fn store_item(cookies: &Cookies, name: &str, quantity: u32) {
     let cookie = Cookie::build((cart_cookie_name(name), quantity.to_string()))
         .path("/")
@@ -213,23 +223,28 @@ pub struct ItemForm {
     pub csrf_token: String,
 }
 
-/// The limits a cart's form enforces. Chapters 6 and 7 reuse this form with
-/// their own limits.
-#[derive(Debug, Clone, Copy)]
-pub struct ItemRules {
-    pub max_name_chars: usize,
-    pub max_quantity: u32,
-    /// How many different items the cart can hold.
-    pub max_items: usize,
-    /// Why the cart cannot hold more, and what to do about it.
-    pub full_cart_reason: &'static str,
-}
-
 /// What was wrong with each field, in Django's words where Django has them.
 #[derive(Debug, Default, PartialEq)]
 pub struct ItemErrors {
     pub name: Option<String>,
     pub quantity: Option<String>,
+}
+
+/// What is wrong with an item name (already trimmed), if anything.
+pub fn name_error(name: &str, rules: &ItemRules) -> Option<String> {
+    let length = name.chars().count();
+    if name.is_empty() {
+        Some("This field is required.".into())
+    } else if length > rules.max_name_chars {
+        Some(format!(
+            "Ensure this value has at most {} characters (it has {length}).",
+            rules.max_name_chars
+        ))
+    } else if name.chars().any(char::is_control) {
+        Some("An item name cannot contain control characters.".into())
+    } else {
+        None
+    }
 }
 
 /// Checks the form against the rules and the cart as it is: `already` is how
@@ -244,17 +259,7 @@ pub fn check_item(
 ) -> Result<(String, u32), ItemErrors> {
     let mut errors = ItemErrors::default();
     let name = form.name.trim();
-    let length = name.chars().count();
-    if name.is_empty() {
-        errors.name = Some("This field is required.".into());
-    } else if length > rules.max_name_chars {
-        errors.name = Some(format!(
-            "Ensure this value has at most {} characters (it has {length}).",
-            rules.max_name_chars
-        ));
-    } else if name.chars().any(char::is_control) {
-        errors.name = Some("An item name cannot contain control characters.".into());
-    }
+    errors.name = name_error(name, rules);
 
     let quantity = form.quantity.trim();
     let already = already(name);
@@ -376,9 +381,12 @@ async fn add_item(
         |name| cart.quantity_of(name),
         cart.lines.len(),
     ) {
-        Ok((name, quantity)) => {
-            store_item(&cookies, &name, quantity);
-            let line = CartLine { name, quantity };
+        Ok((name, new_total)) => {
+            store_item(&cookies, &name, new_total);
+            let line = CartLine {
+                name,
+                quantity: new_total,
+            };
             Ok(form_page(
                 &cookies,
                 &ItemForm::default(),

@@ -86,7 +86,8 @@ async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
             }
             p {
                 "Stay away for " (INACTIVITY_SECONDS) " seconds and the session expires: the browser drops the "
-                "cookie (its " code { "Max-Age" } " runs out) and the server forgets the record."
+                "cookie (its " code { "Max-Age" } " runs out) and the server no longer accepts the record. "
+                "(The in-memory store never clears expired records out; it only refuses to load them.)"
             }
             p {
                 "The records are kept in the server's memory. Restart the server and they are gone: "

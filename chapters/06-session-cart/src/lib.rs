@@ -102,27 +102,34 @@ pub async fn add_to_cart(
             .find(|line| line.name == name)
             .map(|line| line.quantity)
     };
-    let (name, quantity) = match check_item(form, &RULES, quantity_of, cart.len()) {
+    // The check adds the typed quantity to what the cart already holds.
+    let (name, new_total) = match check_item(form, &RULES, quantity_of, cart.len()) {
         Ok(checked) => checked,
         Err(errors) => return Ok(Err(errors)),
     };
-    match cart.iter_mut().find(|line| line.name == name) {
-        Some(line) => line.quantity = quantity,
-        None => cart.push(CartLine {
-            name: name.clone(),
-            quantity,
-        }),
+    let line = CartLine {
+        name,
+        quantity: new_total,
+    };
+    match cart.iter_mut().find(|old| old.name == line.name) {
+        Some(old) => *old = line.clone(),
+        None => cart.push(line.clone()),
     }
     session.insert(CART_KEY, &cart).await?;
-    Ok(Ok(CartLine { name, quantity }))
+    Ok(Ok(line))
 }
 
-/// Removes one item from the cart; removing what is not there changes nothing.
-pub async fn remove_from_cart(session: &Session, name: &str) -> Result<(), ErrorPage> {
+/// Removes one item from the cart, and says whether it was there; removing
+/// what is not there changes nothing.
+pub async fn remove_from_cart(session: &Session, name: &str) -> Result<bool, ErrorPage> {
     let mut cart = load_cart(session).await?;
+    let before = cart.len();
     cart.retain(|line| line.name != name);
+    if cart.len() == before {
+        return Ok(false);
+    }
     session.insert(CART_KEY, &cart).await?;
-    Ok(())
+    Ok(true)
 }
 // ANCHOR_END: cart
 
@@ -163,7 +170,8 @@ async fn index(session: Session) -> Markup {
             code { "sessionid" } " cookie, and only once there is something to keep: "
             "until you open the form, no session is started. (If the wire inspector shows a "
             code { "sessionid" } " from another chapter, that is because cookies belong to the host, "
-            "127.0.0.1, not to a port. This server does not know that id, so it replaces it.)"
+            "127.0.0.1, not to a port. This server does not know that id: it replaces it with one of "
+            "its own, or tells your browser to delete it.)"
         }
     };
     CHAPTER.page("Shopping cart", content)
@@ -293,9 +301,11 @@ async fn remove_item(
     PostedForm(form): PostedForm<RemoveForm>,
 ) -> Result<Markup, ErrorPage> {
     csrf::check_session(&session, &form.csrf_token).await?;
-    remove_from_cart(&session, &form.name).await?;
-    let message =
-        html! { p.success role="status" { "Removed " strong { (form.name) } " from your cart." } };
+    let message = if remove_from_cart(&session, &form.name).await? {
+        html! { p.success role="status" { "Removed " strong { (form.name) } " from your cart." } }
+    } else {
+        html! { p.notice role="status" { strong { (form.name) } " was not in your cart: nothing was removed." } }
+    };
     cart_page(&session, Some(message)).await
 }
 

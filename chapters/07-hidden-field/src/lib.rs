@@ -33,7 +33,8 @@
 //!   power: at login, a site must give the session a new id
 //!   (`session.cycle_id()` in tower-sessions), so that an id known before
 //!   the login is worthless after it. This course has no login, so it can
-//!   only say so.
+//!   only say so. Note that offering the cookie makes this worse, not
+//!   better: a planted id in a link becomes the victim's cookie.
 //! - When the cookie is present, an id in the URL is ignored.
 
 use std::sync::Arc;
@@ -81,6 +82,9 @@ pub const CHAPTER: Chapter = Chapter {
 
 /// The name of the URL parameter and of the hidden form field.
 pub const SID: &str = "sid";
+
+/// The session key the counter is stored under, as in chapter 5.
+const COUNT_KEY: &str = "count";
 
 /// The notes' `set_expiry(300)`.
 pub const INACTIVITY_SECONDS: i64 = 300;
@@ -188,8 +192,7 @@ pub async fn track_session(
                 Ok(Some(_)) => Some((id, *found_by)),
                 Ok(None) => None,
                 Err(error) => {
-                    return ErrorPage::from(tower_sessions::session::Error::Store(error))
-                        .into_response();
+                    return ErrorPage::from(error).into_response();
                 }
             },
             Err(_) => None,
@@ -203,18 +206,16 @@ pub async fn track_session(
         None => (Session::new(None, store, expiry), FoundBy::New),
     };
     // ANCHOR_END: adopt
-    // A new session is saved at once: the store gives it a fresh random id,
-    // which the page's links and forms need before the handler runs.
+    // Save now: a new session gets its fresh random id from the store, which
+    // the page's links and forms need before the handler runs; a known one
+    // is pushed 300 seconds further. (So every visit without a cookie or a
+    // known id costs a record in the store: the price of this technique.)
     if let Err(error) = session.save().await {
         return ErrorPage::from(error).into_response();
     }
     let Some(id) = session.id() else {
-        return ErrorPage::from(tower_sessions::session::Error::Store(
-            tower_sessions::session_store::Error::Backend(
-                "the store gave the session no id".into(),
-            ),
-        ))
-        .into_response();
+        let error = tower_sessions::session_store::Error::Backend("the store gave no id".into());
+        return ErrorPage::from(error).into_response();
     };
 
     let tracked = TrackedSession {
@@ -323,9 +324,9 @@ async fn index(Extension(tracked): Extension<TrackedSession>) -> Markup {
 
 // ANCHOR: page_count
 async fn page_count(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
-    let count: u64 = tracked.session.get("count").await?.unwrap_or(0);
+    let count: u64 = tracked.session.get(COUNT_KEY).await?.unwrap_or(0);
     let count = count.saturating_add(1);
-    tracked.session.insert("count", count).await?;
+    tracked.session.insert(COUNT_KEY, count).await?;
     let content = html! {
         p.count { "Count: " (count) }
         p { a href=(tracked.url("/pageCount/")) { "Count again" } }

@@ -3,7 +3,7 @@
 use axum::{
     Router,
     extract::{DefaultBodyLimit, Request},
-    http::{HeaderValue, StatusCode, Uri, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::get,
@@ -103,6 +103,15 @@ impl Chapter {
                 }),
             )
             .fallback(move |uri: Uri| async move { chapter.not_found(uri) })
+            // A page asked for with a method it does not answer, such as a
+            // POST to /countView/: a page that says so, not an empty 405.
+            .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+                ErrorPage::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Method not allowed",
+                    format!("{} does not answer {method} requests.", uri.path()),
+                )
+            })
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn_with_state(
                 inspector,
@@ -186,7 +195,10 @@ fn layout(title: &str, header: Markup, content: Markup) -> Markup {
 /// A request the server will not (or cannot) carry out, as a page that says
 /// why. Handlers return `Result<_, ErrorPage>` and use `?`: a session-store
 /// failure becomes a 500 page, a failed CSRF check a 403 page, and so on.
-/// Nothing is stored when a handler returns one of these early.
+///
+/// Returning one does not undo what the handler already wrote: tower-sessions
+/// skips saving the session only after a 5xx. So a handler checks first (the
+/// CSRF token, the form) and writes only once every check has passed.
 #[derive(Debug)]
 pub struct ErrorPage {
     pub status: StatusCode,
@@ -195,33 +207,33 @@ pub struct ErrorPage {
 }
 
 impl ErrorPage {
-    pub fn forbidden(title: &str, message: String) -> Self {
+    pub fn new(status: StatusCode, title: &str, message: String) -> Self {
         Self {
-            status: StatusCode::FORBIDDEN,
+            status,
             title: title.to_string(),
             message,
         }
     }
 
+    pub fn forbidden(title: &str, message: String) -> Self {
+        Self::new(StatusCode::FORBIDDEN, title, message)
+    }
+
     pub fn bad_request(title: &str, message: String) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            title: title.to_string(),
-            message,
-        }
+        Self::new(StatusCode::BAD_REQUEST, title, message)
     }
 
     /// The answer to a request whose body is larger than [`BODY_LIMIT`]. The
     /// body is not read past the limit, so nothing in it is acted on.
     pub fn payload_too_large() -> Self {
-        Self {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            title: "Request too large".to_string(),
-            message: format!(
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request too large",
+            format!(
                 "This request's body is larger than the {BODY_LIMIT} bytes this course accepts, \
                  so the server did not read it. Nothing was changed."
             ),
-        }
+        )
     }
 }
 
@@ -229,11 +241,18 @@ impl ErrorPage {
 /// panic if a store did: it answers 500 with a page that says what went wrong.
 impl From<tower_sessions::session::Error> for ErrorPage {
     fn from(error: tower_sessions::session::Error) -> Self {
-        Self {
-            status: StatusCode::INTERNAL_SERVER_ERROR,
-            title: "Server error".to_string(),
-            message: format!("The session store failed: {error}"),
-        }
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Server error",
+            format!("The session store failed: {error}"),
+        )
+    }
+}
+
+/// The same, for a store called directly (chapter 7 looks ids up itself).
+impl From<tower_sessions::session_store::Error> for ErrorPage {
+    fn from(error: tower_sessions::session_store::Error) -> Self {
+        Self::from(tower_sessions::session::Error::Store(error))
     }
 }
 
@@ -244,6 +263,9 @@ impl IntoResponse for ErrorPage {
             h1 { (self.title) }
             p.notice { (self.message) }
             p { "HTTP status: " code { (self.status) } }
+            // The link above starts afresh; a session carried in the URL
+            // (chapter 7) is still in the address of the page before.
+            p { "Your browser's Back button returns to the page you came from." }
         };
         (self.status, layout(&self.title, header, content)).into_response()
     }

@@ -10,7 +10,12 @@
 //! The token is kept in one of two places:
 //! - [`token_from_cookie`] / [`check_cookie`]: in a `csrftoken` cookie; the
 //!   form field must equal the cookie ("double submit"). This needs no
-//!   session, so the cookie cart of chapter 4 uses it.
+//!   session, so the cookie cart of chapter 4 uses it. Its weakness: another
+//!   site cannot *read* the cookie, but anyone who can *write* a cookie for
+//!   this host can set both halves to the same value. On 127.0.0.1 any server
+//!   on another port can (cookies ignore ports). Real sites therefore sign
+//!   the token with a server-side key, or also check the request's `Origin`
+//!   or `Sec-Fetch-Site` header.
 //! - [`token_in_session`] / [`check_session`]: in the session record. The
 //!   session chapters use it, and chapter 7 must: its cookie-free visitors
 //!   have no cookie to compare with.
@@ -30,6 +35,8 @@ use crate::ErrorPage;
 pub const FIELD: &str = "csrfmiddlewaretoken";
 /// The cookie that holds the token in the cookie variant (Django's name).
 pub const COOKIE: &str = "csrftoken";
+/// How long the browser keeps the `csrftoken` cookie.
+const COOKIE_LIFETIME_HOURS: i64 = 2;
 /// The session key that holds the token in the session variant.
 pub const SESSION_KEY: &str = "_csrf_token";
 
@@ -76,7 +83,7 @@ pub fn token_from_cookie(cookies: &Cookies) -> String {
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .max_age(Duration::hours(2))
+        .max_age(Duration::hours(COOKIE_LIFETIME_HOURS))
         .build();
     cookies.add(cookie);
     token
@@ -85,10 +92,18 @@ pub fn token_from_cookie(cookies: &Cookies) -> String {
 /// Accepts a form post only if its token equals the one in the cookie.
 pub fn check_cookie(cookies: &Cookies, submitted: &str) -> Result<(), ErrorPage> {
     match cookies.get(COOKIE) {
-        None => Err(refused(
-            "Your browser sent no csrftoken cookie, so the server cannot tell this post from one forged by another site. If your browser blocks cookies, this form cannot work: this chapter keeps everything in cookies.",
-        )),
-        Some(cookie) if same_token(cookie.value(), submitted) => Ok(()),
+        None => Err(refused(&format!(
+            "Your browser sent no csrftoken cookie, so the server cannot tell this post from one forged by another site. \
+             The cookie lasts {COOKIE_LIFETIME_HOURS} hours after the form was first shown; and if your browser blocks \
+             cookies, this form cannot work: this chapter keeps everything in cookies."
+        ))),
+        // The cookie must be a token this server could have made: an empty
+        // or short cookie with a matching field proves nothing.
+        Some(cookie)
+            if looks_like_token(cookie.value()) && same_token(cookie.value(), submitted) =>
+        {
+            Ok(())
+        }
         Some(_) => Err(mismatch(submitted)),
     }
 }

@@ -66,10 +66,7 @@ pub async fn inspect(
     let (parts, body) = request.into_parts();
     let mut seen = RequestSeen {
         method: parts.method.clone(),
-        target: parts.uri.path_and_query().map_or_else(
-            || parts.uri.path().to_string(),
-            |pq| pq.as_str().to_string(),
-        ),
+        target: crate::request_target(&parts.uri),
         cookie_pairs: cookie_pairs(&parts.headers),
         unreadable_cookies: unreadable_cookies(&parts.headers),
         form_fields: Vec::new(),
@@ -229,7 +226,7 @@ async fn session_shown(
     SessionShown::Record { id, record }
 }
 
-fn is_removal(cookie: &Cookie<'_>) -> bool {
+pub(crate) fn is_removal(cookie: &Cookie<'_>) -> bool {
     cookie
         .max_age()
         .is_some_and(|age| age.is_zero() || age.is_negative())
@@ -353,10 +350,10 @@ fn set_cookie(raw: &str) -> Markup {
                     }
                     li {
                         @match cookie.same_site() {
-                            Some(SameSite::Lax) => "SameSite=Lax: not sent with cross-site form posts or embedded requests, only with top-level navigation.",
+                            Some(SameSite::Lax) => "SameSite=Lax: sent with this site's own requests; from another site, only when a link brings you here, never with that site's form posts, images or scripts' requests.",
                             Some(SameSite::Strict) => "SameSite=Strict: never sent with a request that starts on another site.",
                             Some(SameSite::None) => "SameSite=None: sent with cross-site requests too.",
-                            None => "No SameSite: the browser chooses (most treat it as Lax).",
+                            None => "No SameSite: the browser chooses (Chrome and Edge treat it as Lax; not every browser does).",
                         }
                     }
                     li {
@@ -381,7 +378,7 @@ fn session_record(session: &SessionShown) -> Markup {
                 "The cookie names the session " code { (id) } ", but the store has " strong { "no record" } " under that id (it expired, or the server restarted)."
             },
             SessionShown::Record { id, record: Some(record) } => {
-                p { "The browser holds only the id " code { (id) } ". The data stays here, on the server:" }
+                p { "Only the id " code { (id) } " crosses the wire. The data stays here, on the server:" }
                 table {
                     thead { tr { th { "Key" } th { "Value (as JSON)" } } }
                     tbody {

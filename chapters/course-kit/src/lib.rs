@@ -44,3 +44,10 @@ pub(crate) fn header_strings(
         .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
         .collect()
 }
+
+/// What a request asked for, as its request line says it: the path and the
+/// query string, e.g. `/hello/?name=Ada`.
+pub(crate) fn request_target(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
+}

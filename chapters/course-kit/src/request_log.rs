@@ -15,10 +15,7 @@ const QUIET_PATHS: &[&str] = &["/course.css", "/favicon.ico"];
 /// The middleware function that prints the line.
 pub async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_string(), |pq| pq.to_string());
+    let target = crate::request_target(request.uri());
     let quiet = QUIET_PATHS.contains(&request.uri().path());
     let sent = crate::header_strings(request.headers(), header::COOKIE);
 

@@ -28,7 +28,9 @@ pub fn parse_args(
 ) -> Result<Listen, String> {
     let parse_port = |text: &str| {
         text.parse::<u16>()
-            .map_err(|_| format!("'{text}' is not a port number (1-65535)"))
+            .ok()
+            .filter(|&port| port != 0)
+            .ok_or_else(|| format!("'{text}' is not a port number (1-65535)"))
     };
     let mut listen = Listen {
         host: "127.0.0.1".to_string(),
@@ -181,6 +183,7 @@ mod tests {
             "0.0.0.0"
         );
         assert!(listen(&["--port", "99999"], None).is_err());
+        assert!(listen(&["--port", "0"], None).is_err());
         assert!(listen(&["--port"], None).is_err());
         assert!(listen(&[], Some("abc")).is_err());
         assert!(listen(&["--bogus"], None).is_err());

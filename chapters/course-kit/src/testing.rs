@@ -184,8 +184,7 @@ impl Browser {
             if !self.accepts_cookies {
                 continue;
             }
-            let deleted = cookie.max_age().is_some_and(|age| age.whole_seconds() <= 0);
-            if deleted {
+            if crate::inspector::is_removal(&cookie) {
                 self.jar.remove(cookie.name());
             } else {
                 self.jar
@@ -287,11 +286,7 @@ impl Exchange {
 
     /// Every `Set-Cookie` header of the response.
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-            .collect()
+        crate::header_strings(&self.headers, header::SET_COOKIE)
     }
 
     /// The `Set-Cookie` header for one cookie name.
