@@ -228,7 +228,7 @@ pub async fn track_session(
     request.extensions_mut().insert(tracked);
     let response = next.run(request).await;
 
-    // Save again, which also pushes the expiry 300 seconds further.
+    // Save again, to keep what the handler changed (a counter, the cart).
     if let Err(error) = session.save().await {
         return ErrorPage::from(error).into_response();
     }
