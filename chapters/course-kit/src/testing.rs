@@ -310,20 +310,12 @@ impl Exchange {
             .unwrap_or_default()
     }
 
-    /// The `href` of the first link whose text is `text`.
+    /// The `href` of the link whose text is `text`: the first in the page's
+    /// `<main>` if there is one there (the link a reader sees in the text),
+    /// else the first anywhere, such as in the navigation bar.
     pub fn link(&self, text: &str) -> Option<String> {
-        let mut rest = self.body.as_str();
-        while let Some(start) = rest.find("<a ") {
-            rest = &rest[start..];
-            let end = rest.find("</a>")?;
-            let tag = &rest[..end];
-            let (attributes, inner) = tag.split_once('>')?;
-            if page_text(inner) == text {
-                return attribute(attributes, "href");
-            }
-            rest = &rest[end..];
-        }
-        None
+        let main = between(&self.body, "<main>", "</main>").unwrap_or_default();
+        link_in(main, text).or_else(|| link_in(&self.body, text))
     }
 
     /// The page's forms: their action and their hidden fields.
@@ -438,6 +430,22 @@ fn chapter_port(body: &str) -> Option<u16> {
         pages: &[],
     };
     Some(chapter.default_port())
+}
+
+/// The `href` of the first link in `html` whose text is `text`.
+fn link_in(html: &str, text: &str) -> Option<String> {
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        rest = &rest[start..];
+        let end = rest.find("</a>")?;
+        let tag = &rest[..end];
+        let (attributes, inner) = tag.split_once('>')?;
+        if page_text(inner) == text {
+            return attribute(attributes, "href");
+        }
+        rest = &rest[end..];
+    }
+    None
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
