@@ -87,9 +87,10 @@ pub fn app() -> Router {
 
 // ANCHOR: views
 /// `/home/`: sets the mark. The session now holds something, so tower-sessions
-/// saves it; if the session is new, it sends `Set-Cookie: sessionid=…` with
-/// this response. (Storing the same value again changes nothing, so a second
-/// visit saves nothing and sets no cookie.)
+/// saves it and sends `Set-Cookie: sessionid=…` with this response: a new
+/// id for a new session, the same id for a known one. (Storing the value
+/// that is already there changes nothing, so a visit that finds the mark in
+/// place saves nothing and sets no cookie.)
 async fn home(session: Session) -> Result<Markup, ErrorPage> {
     set_test_cookie(&session).await?;
     let content = html! {
@@ -97,8 +98,8 @@ async fn home(session: Session) -> Result<Markup, ErrorPage> {
         p {
             "The server stored " code { "testcookie = \"worked\"" } " in your session. "
             "If the session is new, this response asks your browser to keep its id in a "
-            code { "sessionid" } " cookie (see " code { "Set-Cookie" } " in the wire inspector); "
-            "if your browser already sent one, there is nothing new to tell it."
+            code { "sessionid" } " cookie (see " code { "Set-Cookie" } " in the wire inspector). "
+            "If the mark was already there, nothing changed, and the response sets no cookie."
         }
         p { "Now " a href="/page2/" { "go to page 2" } ": if your browser sends the cookie back, the server will find the mark." }
     };

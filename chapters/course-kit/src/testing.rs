@@ -202,11 +202,18 @@ impl Browser {
             snapshot: String::new(),
             transcript: String::new(),
         };
-        for form in exchange.forms() {
-            for (name, value) in &form.hidden {
-                if let Some((_, label)) = SECRET_FIELDS.iter().find(|(field, _)| field == name) {
-                    self.learn(value, label);
-                }
+        // Random values also travel in hidden fields and in links
+        // (`/cart/?sid=…`, chapter 7): learn them there too.
+        let in_links = exchange.hrefs().into_iter().flat_map(|href| {
+            let query = href.split_once('?').map(|(_, query)| query.to_string());
+            form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect::<Vec<_>>()
+        });
+        let in_forms = exchange.forms().into_iter().flat_map(|form| form.hidden);
+        for (name, value) in in_forms.chain(in_links).collect::<Vec<_>>() {
+            if let Some((_, label)) = SECRET_FIELDS.iter().find(|(field, _)| *field == name) {
+                self.learn(&value, label);
             }
         }
         exchange.snapshot = self.redact(&exchange.full_text());
@@ -316,6 +323,15 @@ impl Exchange {
     pub fn link(&self, text: &str) -> Option<String> {
         let main = between(&self.body, "<main>", "</main>").unwrap_or_default();
         link_in(main, text).or_else(|| link_in(&self.body, text))
+    }
+
+    /// The `href` of every link on the page.
+    fn hrefs(&self) -> Vec<String> {
+        self.body
+            .split("<a ")
+            .skip(1)
+            .filter_map(|tag| attribute(&format!(" {tag}"), "href"))
+            .collect()
     }
 
     /// The page's forms: their action and their hidden fields.
