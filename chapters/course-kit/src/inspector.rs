@@ -119,17 +119,20 @@ pub async fn inspect(
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+    content_type_is(headers, "application/x-www-form-urlencoded")
 }
 
 fn is_html(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "text/html")
+}
+
+/// Whether the `Content-Type` header starts with `mime` (it may go on with
+/// `; charset=utf-8`).
+fn content_type_is(headers: &HeaderMap, mime: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("text/html"))
+        .is_some_and(|value| value.starts_with(mime))
 }
 
 /// The request's cookies exactly as sent: `name=value` pairs separated by `;`.

@@ -390,12 +390,7 @@ impl Exchange {
             text.push_str(&format!("\n{form}\n"));
         }
         text.push_str(&format!("\n{}\n", self.status));
-        if let Some(location) = self.location() {
-            text.push_str(&format!("Location: {location}\n"));
-        }
-        for cookie in self.set_cookies() {
-            text.push_str(&format!("Set-Cookie: {cookie}\n"));
-        }
+        text.push_str(&self.header_lines("Location", "Set-Cookie"));
         if !self.body.is_empty() {
             text.push('\n');
             text.push_str(&self.body.replace("><", ">\n<"));
@@ -424,13 +419,23 @@ impl Exchange {
         // Quoted, because a shell would read `?` and `&` in the URL itself.
         text.push_str(&format!(" '{origin}{}'\n", self.target));
         text.push_str(&format!("HTTP/1.1 {}\n", self.status));
+        // curl prints header names as an HTTP/1.1 server sends them: hyper
+        // writes them in lower case.
+        text.push_str(&self.header_lines("location", "set-cookie"));
+        text
+    }
+
+    /// The response headers a snapshot or transcript shows, one per line: the
+    /// redirect's `Location`, then every `Set-Cookie`, under the names given.
+    fn header_lines(&self, location_name: &str, set_cookie_name: &str) -> String {
+        let mut lines = String::new();
         if let Some(location) = self.location() {
-            text.push_str(&format!("location: {location}\n"));
+            lines.push_str(&format!("{location_name}: {location}\n"));
         }
         for cookie in self.set_cookies() {
-            text.push_str(&format!("set-cookie: {cookie}\n"));
+            lines.push_str(&format!("{set_cookie_name}: {cookie}\n"));
         }
-        text
+        lines
     }
 }
 
