@@ -1,24 +1,23 @@
 //! Chapter 1 walked as a learner walks it: say your name, be greeted, ask
 //! "Who am I?", and find the server has forgotten. No cookie, ever.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_server_forgets_your_name() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
 
     let ask = browser.get("/").await;
     assert_eq!(ask.status, 200);
     assert!(ask.main_text().contains("What is your name?"));
     assert!(ask.main_text().contains("answered 1 request since"));
-    assert_snapshot!("1_ask_name", ask.snapshot());
+    snapshot!("1_ask_name", ask.snapshot());
 
     let hello = browser.get("/hello/?name=Ada").await;
     assert_eq!(hello.status, 200);
     assert!(hello.main_text().contains("Hello, Ada!"));
     assert!(hello.main_text().contains("answered 2 requests"));
-    assert_snapshot!("2_hello", hello.snapshot());
+    snapshot!("2_hello", hello.snapshot());
 
     let whoami = browser.click(&hello, "Who am I?").await;
     assert_eq!(whoami.status, 200);
@@ -28,7 +27,9 @@ async fn the_server_forgets_your_name() {
         "the server must not remember the name"
     );
     assert!(whoami.main_text().contains("answered 3 requests"));
-    assert_snapshot!("3_who_am_i", whoami.snapshot());
+    snapshot!("3_who_am_i", whoami.snapshot());
+    // One whole page, layout and wire inspector included, keeps them locked.
+    snapshot!("full_page", whoami.full_snapshot());
 
     // The point of the chapter: not one cookie crossed the wire.
     for page in [&ask, &hello, &whoami] {
@@ -40,12 +41,12 @@ async fn the_server_forgets_your_name() {
 
 #[tokio::test]
 async fn a_missing_or_long_name_is_asked_again() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
 
     let empty = browser.get("/hello/?name=+").await;
     assert_eq!(empty.status, 200);
     assert!(empty.main_text().contains("Please type a name."));
-    assert_snapshot!("4_empty_name", empty.snapshot());
+    snapshot!("4_empty_name", empty.snapshot());
 
     let long = "x".repeat(chapter_1::MAX_NAME_CHARS + 1);
     let too_long = browser.get(&format!("/hello/?name={long}")).await;
@@ -58,7 +59,7 @@ async fn a_missing_or_long_name_is_asked_again() {
 
 #[tokio::test]
 async fn html_in_a_name_is_escaped() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
     let page = browser
         .get("/hello/?name=%3Cscript%3Ealert(1)%3C%2Fscript%3E")
         .await;
@@ -68,7 +69,7 @@ async fn html_in_a_name_is_escaped() {
 
 #[tokio::test]
 async fn paths_without_the_final_slash_redirect() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
     let redirect = browser.get("/whoami").await;
     assert_eq!(redirect.status, 307);
     assert_eq!(redirect.location(), Some("/whoami/"));
@@ -82,12 +83,12 @@ async fn paths_without_the_final_slash_redirect() {
             .main_text()
             .contains("This chapter has no page at /nowhere/.")
     );
-    assert_snapshot!("5_not_found", missing.snapshot());
+    snapshot!("5_not_found", missing.snapshot());
 }
 
 #[tokio::test]
 async fn every_page_sends_the_security_headers() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
     let page = browser.get("/").await;
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert!(
@@ -103,7 +104,7 @@ async fn every_page_sends_the_security_headers() {
 /// snapshot, so a change to these pages fails here before the book goes stale.
 #[tokio::test]
 async fn transcript() {
-    let mut browser = Browser::new(chapter_1::app());
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
     let ask = browser.get("/").await;
     let hello = browser.get("/hello/?name=Ada").await;
     let whoami = browser.click(&hello, "Who am I?").await;
@@ -113,7 +114,5 @@ async fn transcript() {
         whoami.transcript(&["I don't know who you are.", "answered"]),
     ]
     .join("\n");
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text);
-    });
+    snapshot!("transcript", text);
 }

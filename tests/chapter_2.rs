@@ -1,12 +1,11 @@
 //! Chapter 2: the test cookie works when the browser sends cookies back,
 //! works only once (the check deletes it), and never works without cookies.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_test_cookie_works_once() {
-    let mut browser = Browser::new(chapter_2::app());
+    let mut browser = Browser::open(chapter_2::CHAPTER, chapter_2::app).await;
 
     let home = browser.get("/home/").await;
     assert_eq!(home.status, 200);
@@ -19,7 +18,7 @@ async fn the_test_cookie_works_once() {
         home.inspector_text().contains("\"worked\""),
         "the inspector shows the session record"
     );
-    assert_snapshot!("1_home", home.snapshot());
+    snapshot!("1_home", home.snapshot());
 
     let worked = browser.click(&home, "go to page 2").await;
     assert!(worked.main_text().contains("Test cookie worked"));
@@ -31,7 +30,9 @@ async fn the_test_cookie_works_once() {
         !worked.inspector_text().contains("testcookie"),
         "the mark is gone from the record"
     );
-    assert_snapshot!("2_page2_worked", worked.snapshot());
+    snapshot!("2_page2_worked", worked.snapshot());
+    // One whole page, layout and wire inspector included, keeps them locked.
+    snapshot!("full_page", worked.full_snapshot());
 
     let again = browser.get("/page2/").await;
     assert!(again.main_text().contains("Test cookie did not work"));
@@ -44,12 +45,12 @@ async fn the_test_cookie_works_once() {
         again.set_cookies().is_empty(),
         "an unchanged session is not saved again"
     );
-    assert_snapshot!("3_page2_again", again.snapshot());
+    snapshot!("3_page2_again", again.snapshot());
 }
 
 #[tokio::test]
 async fn page2_first_does_not_work() {
-    let mut browser = Browser::new(chapter_2::app());
+    let mut browser = Browser::open(chapter_2::CHAPTER, chapter_2::app).await;
     let page = browser.get("/page2/").await;
     assert!(page.main_text().contains("Test cookie did not work"));
     assert!(page.set_cookies().is_empty(), "checking creates no session");
@@ -57,7 +58,7 @@ async fn page2_first_does_not_work() {
 
 #[tokio::test]
 async fn without_cookies_the_test_cookie_never_works() {
-    let mut browser = Browser::without_cookies(chapter_2::app());
+    let mut browser = Site::start(chapter_2::CHAPTER, chapter_2::app).await.browser_without_cookies();
     let home = browser.get("/home/").await;
     assert!(
         home.set_cookie("sessionid").is_some(),
@@ -66,12 +67,12 @@ async fn without_cookies_the_test_cookie_never_works() {
     let page2 = browser.get("/page2/").await;
     assert_eq!(page2.cookie_sent, None);
     assert!(page2.main_text().contains("Test cookie did not work"));
-    assert_snapshot!("4_page2_cookies_off", page2.snapshot());
+    snapshot!("4_page2_cookies_off", page2.snapshot());
 }
 
 #[tokio::test]
 async fn a_forged_session_id_finds_nothing() {
-    let mut browser = Browser::new(chapter_2::app());
+    let mut browser = Browser::open(chapter_2::CHAPTER, chapter_2::app).await;
     browser.set_cookie("sessionid", "not-a-real-id");
     let page = browser.get("/page2/").await;
     assert_eq!(page.status, 200);
@@ -82,11 +83,11 @@ async fn a_forged_session_id_finds_nothing() {
 /// it, find it gone; then a client that sends no cookie back.
 #[tokio::test]
 async fn transcript() {
-    let mut browser = Browser::new(chapter_2::app());
+    let mut browser = Browser::open(chapter_2::CHAPTER, chapter_2::app).await;
     let home = browser.get("/home/").await;
     let worked = browser.click(&home, "go to page 2").await;
     let again = browser.get("/page2/").await;
-    let mut refuses = Browser::without_cookies(chapter_2::app());
+    let mut refuses = Site::start(chapter_2::CHAPTER, chapter_2::app).await.browser_without_cookies();
     refuses.get("/home/").await;
     let never = refuses.get("/page2/").await;
     let text = [
@@ -99,7 +100,5 @@ async fn transcript() {
         ),
     ]
     .join("\n");
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text);
-    });
+    snapshot!("transcript", text);
 }

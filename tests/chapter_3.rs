@@ -1,12 +1,11 @@
 //! Chapter 3: the counter goes 1, 2, 3 while the browser returns the cookie,
 //! and a cookie that is not a count restarts it at 1 with a notice.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_count_goes_up_on_every_visit() {
-    let mut browser = Browser::new(chapter_3::app());
+    let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
     for expected in 1..=3 {
         let page = browser.get("/countView/").await;
         assert_eq!(page.status, 200);
@@ -17,13 +16,18 @@ async fn the_count_goes_up_on_every_visit() {
             page.main_text()
         );
         assert_eq!(browser.cookie("count"), Some(expected.to_string().as_str()));
-        assert_snapshot!(format!("visit_{expected}"), page.snapshot());
+        snapshot!(format!("visit_{expected}"), page.snapshot());
+        if expected == 2 {
+            // The inspector is the point here: the cookie sent, and the one set.
+            snapshot!("visit_2_inspector", page.inspector_snapshot());
+            snapshot!("full_page", page.full_snapshot());
+        }
     }
 }
 
 #[tokio::test]
 async fn without_cookies_the_count_stays_at_one() {
-    let mut browser = Browser::without_cookies(chapter_3::app());
+    let mut browser = Site::start(chapter_3::CHAPTER, chapter_3::app).await.browser_without_cookies();
     for _ in 0..3 {
         let page = browser.get("/countView/").await;
         assert!(
@@ -36,7 +40,7 @@ async fn without_cookies_the_count_stays_at_one() {
 #[tokio::test]
 async fn a_bad_count_cookie_restarts_at_one() {
     for bad in ["abc", "-1", "18446744073709551616", "", "1.5", "%20"] {
-        let mut browser = Browser::new(chapter_3::app());
+        let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
         browser.set_cookie("count", bad);
         let page = browser.get("/countView/").await;
         assert_eq!(page.status, 200, "count={bad:?} must not fail");
@@ -51,14 +55,14 @@ async fn a_bad_count_cookie_restarts_at_one() {
         );
         assert_eq!(browser.cookie("count"), Some("1"));
         if bad == "abc" {
-            assert_snapshot!("bad_cookie_abc", page.snapshot());
+            snapshot!("bad_cookie_abc", page.snapshot());
         }
     }
 }
 
 #[tokio::test]
 async fn the_largest_count_wraps_to_one_with_a_notice() {
-    let mut browser = Browser::new(chapter_3::app());
+    let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
     browser.set_cookie("count", &u64::MAX.to_string());
     let page = browser.get("/countView/").await;
     assert!(page.main_text().contains("largest number"));
@@ -81,7 +85,7 @@ fn previous_count_reads_every_value() {
 
 #[tokio::test]
 async fn the_path_without_slash_redirects() {
-    let mut browser = Browser::new(chapter_3::app());
+    let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
     let page = browser.get("/countView").await;
     assert_eq!(page.status, 307);
     assert_eq!(page.location(), Some("/countView/"));
@@ -94,7 +98,7 @@ async fn the_path_without_slash_redirects() {
 /// sending back the count the last one set; then a count edited by hand.
 #[tokio::test]
 async fn transcript() {
-    let mut browser = Browser::new(chapter_3::app());
+    let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
     let mut text = Vec::new();
     for _ in 0..3 {
         let visit = browser.get("/countView/").await;
@@ -107,15 +111,13 @@ async fn transcript() {
         edited.transcript(&["starts again", "You have visited"])
     ));
     let text = text.join("\n");
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text);
-    });
+    snapshot!("transcript", text);
 }
 // ANCHOR_END: transcript
 
 #[tokio::test]
 async fn a_post_to_the_counter_gets_a_clear_405_page() {
-    let mut browser = Browser::new(chapter_3::app());
+    let mut browser = Browser::open(chapter_3::CHAPTER, chapter_3::app).await;
     let page = browser.post("/countView/", &[("count", "5")]).await;
     assert_eq!(page.status, 405);
     assert!(

@@ -2,31 +2,30 @@
 //! as it was, other cookies are never listed as items, names that broke the
 //! Django original are stored safely, and forged posts are refused.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use session_course::{Browser, Site, snapshot};
 
 const ADD: &str = "/addItem/";
 
 #[tokio::test]
 async fn a_learner_fills_the_cart() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
 
     let index = browser.get("/").await;
     assert!(index.main_text().contains("welcome to my shopping cart"));
     assert!(index.link("Add Item").is_some() && index.link("Display Items").is_some());
-    assert_snapshot!("1_index", index.snapshot());
+    snapshot!("1_index", index.snapshot());
 
     let empty = browser.click(&index, "Display Items").await;
     assert!(empty.main_text().contains("Items in your cart"));
     assert!(empty.main_text().contains("No items in your cart"));
-    assert_snapshot!("2_display_empty", empty.snapshot());
+    snapshot!("2_display_empty", empty.snapshot());
 
     let form = browser.click(&index, "Add Item").await;
     assert!(
         form.set_cookie("csrftoken").is_some(),
         "the form page hands out a CSRF token"
     );
-    assert_snapshot!("3_add_form", form.snapshot());
+    snapshot!("3_add_form", form.snapshot());
 
     let added = browser
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
@@ -41,7 +40,9 @@ async fn a_learner_fills_the_cart() {
         .set_cookie("cart_YXBwbGU")
         .expect("apple is stored as cart_ + base64url");
     assert!(set.contains("Max-Age=120") && set.contains("HttpOnly"));
-    assert_snapshot!("4_added_apple", added.snapshot());
+    snapshot!("4_added_apple", added.snapshot());
+    // One whole page, layout and wire inspector included, keeps them locked.
+    snapshot!("full_page", added.full_snapshot());
 
     let more = browser
         .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
@@ -60,12 +61,12 @@ async fn a_learner_fills_the_cart() {
     assert!(text.contains("apple | 5"));
     assert!(text.contains("pear | 1"));
     assert!(!text.contains("csrftoken |"), "other cookies are not items");
-    assert_snapshot!("5_display_two_items", cart.snapshot());
+    snapshot!("5_display_two_items", cart.snapshot());
 }
 
 #[tokio::test]
 async fn bad_input_is_shown_again_and_changes_nothing() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     let form = browser.get(ADD).await;
     let added = browser
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
@@ -109,7 +110,7 @@ async fn bad_input_is_shown_again_and_changes_nothing() {
         both.main_text().contains("This field is required.")
             && both.main_text().contains("Enter a whole number.")
     );
-    assert_snapshot!("6_both_fields_bad", both.snapshot());
+    snapshot!("6_both_fields_bad", both.snapshot());
 
     let cart = browser.get("/displayItems/").await;
     assert!(
@@ -121,7 +122,7 @@ async fn bad_input_is_shown_again_and_changes_nothing() {
 
 #[tokio::test]
 async fn names_that_broke_the_original_are_safe() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     browser.set_cookie("count", "7"); // chapter 3's counter, on the same site
     let form = browser.get(ADD).await;
     for name in [
@@ -159,12 +160,43 @@ async fn names_that_broke_the_original_are_safe() {
         "chapter 3's cookie is not an item"
     );
     assert!(!cart.body.contains("<b>bold"), "HTML is escaped");
-    assert_snapshot!("7_display_awkward_names", cart.snapshot());
+    snapshot!("7_display_awkward_names", cart.snapshot());
+}
+
+/// Cookie tossing: a page on another port of 127.0.0.1 (the same *site*,
+/// another *origin*) sets its own `csrftoken` cookie for the host, which it
+/// may, and posts a form with the same value in the field. The double-submit
+/// check alone is fooled; the origin check is not.
+#[tokio::test]
+async fn a_post_from_another_origin_is_refused_even_with_a_matching_token() {
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
+    let tossed = "A".repeat(43);
+    browser.set_cookie("csrftoken", &tossed);
+    let fields = [
+        ("name", "planted"),
+        ("quantity", "1"),
+        ("csrfmiddlewaretoken", tossed.as_str()),
+    ];
+    for (origin, site) in [
+        ("http://127.0.0.1:19099", "same-site"),
+        ("http://evil.example", "cross-site"),
+    ] {
+        let page = browser.post_from(origin, site, ADD, &fields).await;
+        assert_eq!(page.status, 403, "{origin}");
+        assert!(page.main_text().contains("another origin"), "{}", page.main_text());
+        assert!(page.set_cookie("cart_cGxhbnRlZA").is_none(), "nothing stored");
+    }
+    // The same post from the chapter's own page is accepted: the check
+    // refuses where a form came from, not the form.
+    let own = browser
+        .post_from("http://127.0.0.1:3004", "same-origin", ADD, &fields)
+        .await;
+    assert_eq!(own.status, 200, "{}", own.main_text());
 }
 
 #[tokio::test]
 async fn a_post_without_a_valid_csrf_token_is_refused() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     browser.get(ADD).await; // gets a csrftoken cookie
 
     let missing = browser
@@ -173,7 +205,7 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
     assert_eq!(missing.status, 403);
     assert!(missing.main_text().contains("CSRF check failed"));
     assert!(missing.main_text().contains("no csrfmiddlewaretoken field"));
-    assert_snapshot!("8_csrf_missing", missing.snapshot());
+    snapshot!("8_csrf_missing", missing.snapshot());
 
     let wrong = browser
         .post(
@@ -188,7 +220,7 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
     assert_eq!(wrong.status, 403);
     assert!(wrong.set_cookies().iter().all(|c| !c.starts_with("cart_")));
 
-    let mut stranger = Browser::new(chapter_4::app());
+    let mut stranger = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     let no_cookie = stranger
         .post(
             ADD,
@@ -205,7 +237,7 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
 
 #[tokio::test]
 async fn the_cart_refuses_an_item_past_its_limit() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     let form = browser.get(ADD).await;
     for i in 0..chapter_4::RULES.max_items {
         let page = browser
@@ -235,7 +267,7 @@ async fn the_cart_refuses_an_item_past_its_limit() {
 
 #[tokio::test]
 async fn damaged_cart_cookies_are_ignored_with_a_notice() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     browser.set_cookie("cart_YXBwbGU", "lots");
     browser.set_cookie("cart_!!!", "1");
     browser.set_cookie("cart_cGVhcg", "3");
@@ -247,7 +279,7 @@ async fn damaged_cart_cookies_are_ignored_with_a_notice() {
 
 #[tokio::test]
 async fn the_notes_links_without_a_slash_redirect() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     let page = browser.get("/addItem").await;
     assert_eq!(page.status, 307);
     assert_eq!(page.location(), Some("/addItem/"));
@@ -275,7 +307,7 @@ fn cookie_names_round_trip() {
 /// snapshot).
 #[tokio::test]
 async fn transcript() {
-    let mut browser = Browser::new(chapter_4::app());
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
     let mut exchanges = Vec::new();
 
     let form = browser.get(ADD).await;
@@ -308,9 +340,7 @@ async fn transcript() {
     exchanges.push(cart.transcript(&["Product Name", " | "]));
 
     let text = exchanges.join("\n");
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text)
-    });
+    snapshot!("transcript", text);
 }
 
 #[tokio::test]
@@ -318,7 +348,7 @@ async fn a_made_up_csrf_cookie_and_field_pair_is_refused() {
     // Double submit only proves something if the cookie is a token this
     // server could have made: an empty or short pair must not pass.
     for token in ["", "x", "not-a-token"] {
-        let mut browser = Browser::new(chapter_4::app());
+        let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
         browser.set_cookie("csrftoken", token);
         let page = browser
             .post(

@@ -2,12 +2,11 @@
 //! browser returns the session cookie, stays at 1 without cookies, and starts
 //! again when the server no longer has the record.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_count_goes_up_in_the_session() {
-    let mut browser = Browser::new(chapter_5::app());
+    let mut browser = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
     let mut first_id = None;
     for expected in 1..=3 {
         let page = browser.get("/pageCount/").await;
@@ -40,33 +39,38 @@ async fn the_count_goes_up_in_the_session() {
             &id,
             "the id stays the same"
         );
-        assert_snapshot!(format!("visit_{expected}"), page.snapshot());
+        snapshot!(format!("visit_{expected}"), page.snapshot());
+        if expected == 2 {
+            // The inspector is the point here: only the id crosses the wire,
+            // the count stays in the record on the server.
+            snapshot!("visit_2_inspector", page.inspector_snapshot());
+            snapshot!("full_page", page.full_snapshot());
+        }
     }
 }
 
 #[tokio::test]
 async fn without_cookies_every_visit_is_the_first() {
-    let mut browser = Browser::without_cookies(chapter_5::app());
-    let mut ids = Vec::new();
+    let mut browser = Site::start(chapter_5::CHAPTER, chapter_5::app).await.browser_without_cookies();
+    let mut ids = std::collections::BTreeSet::new();
     for _ in 0..3 {
         let page = browser.get("/pageCount/").await;
         assert!(page.main_text().contains("Count: 1"));
-        ids.push(page.set_cookie("sessionid").unwrap());
+        ids.insert(page.set_cookie("sessionid").unwrap());
     }
-    ids.dedup();
     assert_eq!(ids.len(), 3, "each request starts a new session");
     let page = browser.get("/pageCount/").await;
-    assert_snapshot!("cookies_off", page.snapshot());
+    snapshot!("cookies_off", page.snapshot());
 }
 
 #[tokio::test]
 async fn an_unknown_session_id_starts_again_at_one() {
     // What a browser sees after the server restarted: its old id is unknown.
-    let mut browser = Browser::new(chapter_5::app());
+    let mut browser = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
     browser.get("/pageCount/").await;
     let old = browser.cookie("sessionid").unwrap().to_string();
 
-    let mut restarted = Browser::new(chapter_5::app());
+    let mut restarted = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
     restarted.set_cookie("sessionid", &old);
     let page = restarted.get("/pageCount/").await;
     assert!(page.main_text().contains("Count: 1"));
@@ -76,7 +80,7 @@ async fn an_unknown_session_id_starts_again_at_one() {
         "a new id, never the old one"
     );
 
-    let mut forged = Browser::new(chapter_5::app());
+    let mut forged = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
     forged.set_cookie("sessionid", "AAAAAAAAAAAAAAAAAAAAAA");
     let page = forged.get("/pageCount/").await;
     assert!(page.main_text().contains("Count: 1"));
@@ -88,7 +92,7 @@ async fn an_unknown_session_id_starts_again_at_one() {
 /// snapshot).
 #[tokio::test]
 async fn transcript() {
-    let mut browser = Browser::new(chapter_5::app());
+    let mut browser = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
     let mut exchanges = Vec::new();
     let needles = ["Count:", "Session expiry Time in seconds"];
 
@@ -108,7 +112,5 @@ async fn transcript() {
     exchanges.push(page.transcript(&needles));
 
     let text = exchanges.join("\n");
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text)
-    });
+    snapshot!("transcript", text);
 }

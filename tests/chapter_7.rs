@@ -1,41 +1,62 @@
 //! Chapter 7: the cart and counter work without cookies, through rewritten
-//! URLs and hidden fields; with cookies, URLs turn clean after one round
-//! trip; and ids the server did not create are never adopted.
+//! URLs and hidden fields; a browser that sends a cookie back moves its
+//! session into the `sessionid` cookie under a new id, and URLs turn clean;
+//! ids the server did not make, or that another site's page sends, are never
+//! adopted; and no refused request sets a cookie.
 
-use course_kit::testing::Browser;
-use insta::assert_snapshot;
+use axum::{
+    body::Body,
+    http::{Request, header},
+};
+use session_course::{Browser, Site, answer, snapshot};
 
 const ADD: &str = "/addItem/";
 
+async fn site() -> Site {
+    Site::start(chapter_7::CHAPTER, chapter_7::app).await
+}
+
+/// The session id a page's "Count again" (or any) link carries.
+fn sid_in(link: &str) -> String {
+    link.split_once("?sid=")
+        .map(|(_, sid)| sid.to_string())
+        .unwrap_or_else(|| panic!("no sid in {link}"))
+}
+
 #[tokio::test]
 async fn without_cookies_the_cart_travels_in_urls_and_forms() {
-    let mut browser = Browser::without_cookies(chapter_7::app());
+    let mut browser = site().await.browser_without_cookies();
 
     let index = browser.get("/").await;
     assert!(index.main_text().contains("welcome to my shopping cart"));
-    assert!(
-        index
-            .main_text()
-            .contains("not at all: this is a new session.")
-    );
-    let add_link = index.link("Add Item").unwrap();
-    assert!(
-        add_link.starts_with("/addItem/?sid="),
-        "links carry the id: {add_link}"
+    assert!(index.main_text().contains("not at all"));
+    assert_eq!(
+        index.link("Add Item").as_deref(),
+        Some("/addItem/"),
+        "nothing is stored yet, so there is no id to carry"
     );
     assert_eq!(index.headers["referrer-policy"], "no-referrer");
-    assert_snapshot!("cookies_off_1_index", index.snapshot());
+    assert!(
+        index.set_cookie("sessionid").is_none(),
+        "no session cookie before the browser has shown it keeps cookies"
+    );
+    assert!(index.set_cookie("cookietest").is_some(), "only the test cookie is offered");
+    snapshot!("cookies_off_1_index", index.snapshot());
 
+    // The form's CSRF token is the first thing stored: a session begins,
+    // and from now on every link and form carries its id.
     let form = browser.click(&index, "Add Item").await;
-    assert!(form.main_text().contains("by URL"));
-    let sid = add_link.trim_start_matches("/addItem/?sid=").to_string();
+    let display_link = form.link("Display Items").unwrap();
+    assert!(display_link.starts_with("/displayItems/?sid="), "{display_link}");
+    let sid = sid_in(&display_link);
     assert!(
         form.forms()[0]
             .hidden
             .iter()
             .any(|(name, value)| name == "sid" && *value == sid)
     );
-    assert_snapshot!("cookies_off_2_form", form.snapshot());
+    assert!(form.set_cookie("sessionid").is_none());
+    snapshot!("cookies_off_2_form", form.snapshot());
 
     let added = browser
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
@@ -47,7 +68,9 @@ async fn without_cookies_the_cart_travels_in_urls_and_forms() {
             .main_text()
             .contains("Added to your cart: apple. You now have 2.")
     );
-    assert_snapshot!("cookies_off_3_added", added.snapshot());
+    snapshot!("cookies_off_3_added", added.snapshot());
+    // One whole page, layout and wire inspector included, keeps them locked.
+    snapshot!("full_page", added.full_snapshot());
 
     let again = browser
         .submit(&added, ADD, &[("name", "pear"), ("quantity", "1")])
@@ -62,12 +85,12 @@ async fn without_cookies_the_cart_travels_in_urls_and_forms() {
         format!("/addItem/?sid={sid}"),
         "the same session throughout"
     );
-    assert_snapshot!("cookies_off_4_display", cart.snapshot());
+    snapshot!("cookies_off_4_display", cart.snapshot());
 }
 
 #[tokio::test]
 async fn without_cookies_the_counter_counts_through_the_url() {
-    let mut browser = Browser::without_cookies(chapter_7::app());
+    let mut browser = site().await.browser_without_cookies();
     let mut page = browser.get("/pageCount/").await;
     assert!(page.main_text().contains("Count: 1"));
     for expected in 2..=3 {
@@ -78,33 +101,32 @@ async fn without_cookies_the_counter_counts_through_the_url() {
             page.main_text()
         );
     }
-    assert_snapshot!("cookies_off_count_3", page.snapshot());
+    snapshot!("cookies_off_count_3", page.snapshot());
     // A reload without the id in the URL is a new visitor.
     let bare = browser.get("/pageCount/").await;
     assert!(bare.main_text().contains("Count: 1"));
 }
 
 #[tokio::test]
-async fn with_cookies_urls_turn_clean_after_one_round_trip() {
-    let mut browser = Browser::new(chapter_7::app());
+async fn with_cookies_a_new_session_goes_straight_into_the_cookie() {
+    let mut browser = site().await.browser();
     let index = browser.get("/").await;
-    assert!(
-        index.link("Add Item").unwrap().contains("?sid="),
-        "the server cannot know yet"
-    );
-    assert!(index.set_cookie("sessionid").is_some());
+    assert!(index.set_cookie("cookietest").is_some());
+    assert!(index.set_cookie("sessionid").is_none(), "nothing to keep yet");
 
+    // The test cookie came back: the new session's id goes into the
+    // cookie, and never into a URL.
     let form = browser.click(&index, "Add Item").await;
-    assert!(form.main_text().contains("by cookie"));
+    assert!(form.set_cookie("sessionid").is_some());
     assert_eq!(
         form.link("Display Items").as_deref(),
         Some("/displayItems/")
     );
     assert!(
         form.forms()[0].hidden.iter().all(|(name, _)| name != "sid"),
-        "no hidden sid once cookies work"
+        "no hidden sid when cookies work"
     );
-    assert_snapshot!("cookies_on_2_form", form.snapshot());
+    snapshot!("cookies_on_2_form", form.snapshot());
 
     let added = browser
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "1")])
@@ -119,8 +141,49 @@ async fn with_cookies_urls_turn_clean_after_one_round_trip() {
 }
 
 #[tokio::test]
+async fn a_session_that_travelled_in_urls_gets_a_new_id_in_its_cookie() {
+    let site = site().await;
+    let mut owner = site.browser();
+    // The first page this browser asks for starts a session before the
+    // server can know that the browser keeps cookies: its id is in the links.
+    let first = owner.get("/pageCount/").await;
+    let link = first.link("Count again").unwrap();
+    let old_id = sid_in(&link);
+    assert!(first.set_cookie("sessionid").is_none());
+
+    // The next click brings the test cookie back: the session moves into the
+    // cookie under a new id, and keeps its count.
+    let second = owner.click(&first, "Count again").await;
+    assert!(second.main_text().contains("Count: 2"));
+    assert!(second.main_text().contains("moves into the sessionid cookie"));
+    let new_id = owner.cookie("sessionid").expect("the session cookie").to_string();
+    assert_ne!(new_id, old_id, "an id from a URL never becomes a cookie");
+    // This page was drawn before the move, so its links still name the old
+    // id; the cookie goes with them, and wins. From the next page on, URLs
+    // are clean.
+    let third = owner.click(&second, "Count again").await;
+    assert!(third.main_text().contains("by cookie"));
+    assert!(third.main_text().contains("Count: 3"));
+    assert_eq!(
+        third.link("Count again").as_deref(),
+        Some("/pageCount/"),
+        "URLs are clean now"
+    );
+
+    // The old link, copied or in the history, no longer works for anyone.
+    let mut stranger = site.browser_without_cookies();
+    let leaked = stranger.get(&link).await;
+    assert!(leaked.main_text().contains("Count: 1"));
+    assert!(leaked.main_text().contains("It was not adopted"));
+    // The owner's own cookie wins over the old id in the link.
+    let fourth = owner.get(&link).await;
+    assert!(fourth.main_text().contains("by cookie"));
+    assert!(fourth.main_text().contains("Count: 4"));
+}
+
+#[tokio::test]
 async fn a_forged_sid_is_never_adopted() {
-    let mut browser = Browser::without_cookies(chapter_7::app());
+    let mut browser = site().await.browser_without_cookies();
     let forged = "AAAAAAAAAAAAAAAAAAAAAA";
     let page = browser.get(&format!("/pageCount/?sid={forged}")).await;
     assert!(page.main_text().contains("Count: 1"));
@@ -130,7 +193,7 @@ async fn a_forged_sid_is_never_adopted() {
         !link.contains(forged),
         "a new id, not the forged one: {link}"
     );
-    assert_snapshot!("forged_sid", page.snapshot());
+    snapshot!("forged_sid", page.snapshot());
 
     let garbage = browser.get("/pageCount/?sid=%3Cscript%3E").await;
     assert_eq!(garbage.status, 200);
@@ -143,16 +206,18 @@ async fn a_forged_sid_is_never_adopted() {
         )
         .await;
     assert_eq!(hidden.status, 403, "a new session has no CSRF token yet");
+    assert!(hidden.set_cookies().is_empty(), "a refused request sets no cookie");
 }
 
 #[tokio::test]
 async fn the_url_sid_is_ignored_when_the_cookie_is_present() {
-    let app = chapter_7::app();
-    let mut alice = Browser::new(app.clone());
+    let site = site().await;
+    let mut alice = site.browser();
+    alice.get("/").await; // the test cookie: Alice's browser keeps cookies
     alice.get("/pageCount/").await;
     alice.get("/pageCount/").await; // Alice's count is 2
 
-    let mut mallory = Browser::without_cookies(app);
+    let mut mallory = site.browser_without_cookies();
     let page = mallory.get("/pageCount/").await;
     let mallory_link = page.link("Count again").unwrap();
 
@@ -160,6 +225,141 @@ async fn the_url_sid_is_ignored_when_the_cookie_is_present() {
     let page = alice.get(&mallory_link).await;
     assert!(page.main_text().contains("by cookie"));
     assert!(page.main_text().contains("Count: 3"));
+}
+
+/// The attack of issue 9: a page on another site posts a form to the
+/// cart, with the attacker's own (valid) session id in a hidden field and
+/// no cookie (SameSite=Lax keeps the victim's off a cross-site post).
+/// Before, the server found the session by the hidden field and answered,
+/// even on the 403, with `Set-Cookie: sessionid=<attacker's id>`: the
+/// victim's browser then carried the attacker's session.
+#[tokio::test]
+async fn a_cross_site_request_never_hands_over_a_session() {
+    let site = site().await;
+    // The attacker gets a real session id from the server.
+    let mut attacker = site.browser_without_cookies();
+    let form = attacker.get(ADD).await;
+    let attackers_id = sid_in(&form.link("Display Items").unwrap());
+
+    let forged = |method: &str, uri: &str, body: String| {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "127.0.0.1:3007")
+            .header(header::ORIGIN, "http://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let post = answer(
+        site.router(),
+        forged(
+            "POST",
+            ADD,
+            format!("sid={attackers_id}&name=x&quantity=1&csrfmiddlewaretoken=junk"),
+        ),
+    )
+    .await;
+    assert_eq!(post.status, 403);
+    assert!(
+        post.headers.get_all(header::SET_COOKIE).iter().next().is_none(),
+        "no cookie at all on a refused request"
+    );
+
+    // A cross-site link (a GET, which Lax lets through) with the id in its
+    // URL finds no session either, and gets no session cookie.
+    let link = answer(
+        site.router(),
+        forged("GET", &format!("/displayItems/?sid={attackers_id}"), String::new()),
+    )
+    .await;
+    assert_eq!(link.status, 200);
+    assert!(link.body.contains("another site must not choose your session"));
+    let set: Vec<_> = link.headers.get_all(header::SET_COOKIE).iter().collect();
+    assert!(
+        set.iter().all(|value| !value.to_str().unwrap().starts_with("sessionid=")),
+        "{set:?}"
+    );
+    assert!(
+        session_course::page::hrefs(&link.body)
+            .iter()
+            .all(|href| !href.contains(&attackers_id)),
+        "the page does not carry the id on"
+    );
+
+    // The same link followed on this site still works for its owner.
+    let own = attacker.get(&format!("/displayItems/?sid={attackers_id}")).await;
+    assert!(own.main_text().contains("by URL"));
+}
+
+#[tokio::test]
+async fn a_refused_form_sets_no_cookie_and_keeps_the_session_in_its_links() {
+    let site = site().await;
+    let mut browser = site.browser_without_cookies();
+    let form = browser.get(ADD).await;
+    let sid = sid_in(&form.link("Display Items").unwrap());
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+
+    // A bad quantity: 422, the cart as it was, the id still in the links.
+    let refused = browser
+        .submit(&added, ADD, &[("name", "pear"), ("quantity", "0")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.set_cookies().is_empty());
+    assert_eq!(
+        refused.link("Display Items"),
+        Some(format!("/displayItems/?sid={sid}"))
+    );
+
+    // A bad token: the 403 page's link back keeps the session too.
+    let forged = browser
+        .post(&format!("{ADD}?sid={sid}"), &[("name", "x"), ("quantity", "1")])
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.set_cookies().is_empty());
+    assert_eq!(forged.link("Back to the start"), Some(format!("/?sid={sid}")));
+
+    let cart = browser.get(&format!("/displayItems/?sid={sid}")).await;
+    assert!(cart.main_text().contains("apple | 2") && !cart.main_text().contains("pear"));
+}
+
+#[tokio::test]
+async fn a_mistyped_address_keeps_the_session() {
+    let mut browser = site().await.browser_without_cookies();
+    let first = browser.get("/pageCount/").await;
+    let sid = sid_in(&first.link("Count again").unwrap());
+
+    let missing = browser.get(&format!("/nowhere/?sid={sid}")).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.link("Count my visits"),
+        Some(format!("/pageCount/?sid={sid}")),
+        "the not-found page's links carry the id"
+    );
+    let back = browser.click(&missing, "Count my visits").await;
+    assert!(back.main_text().contains("Count: 2"));
+
+    let wrong_method = browser.post(&format!("/displayItems/?sid={sid}"), &[]).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.link("Back to the start"), Some(format!("/?sid={sid}")));
+}
+
+#[tokio::test]
+async fn a_visitor_who_stores_nothing_leaves_no_record() {
+    let site = site().await;
+    for path in ["/", "/displayItems/", "/nowhere/"] {
+        let mut browser = site.browser_without_cookies();
+        browser.get(path).await;
+    }
+    let mut browser = site.browser_without_cookies();
+    let page = browser.get("/").await;
+    assert!(
+        !page.inspector_text().contains("Only the id"),
+        "no session record to show"
+    );
 }
 
 /// The chapter's key requests as `curl -i` shows them, for the book's
@@ -173,14 +373,15 @@ async fn transcript() {
         "Added to your cart",
         " | ",
         "not adopted",
+        "moves into",
     ];
 
-    let mut off = Browser::without_cookies(chapter_7::app());
+    let site = site().await;
+    let mut off = site.browser_without_cookies();
     let mut walk_off = vec!["# A browser that refuses cookies".to_string()];
     let index = off.get("/").await;
     walk_off.push(index.transcript(&found));
     let form = off.click(&index, "Add Item").await;
-    assert!(form.main_text().contains("by URL"));
     walk_off.push(form.transcript(&found));
     let added = off
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
@@ -195,26 +396,23 @@ async fn transcript() {
     assert!(forged.main_text().contains("It was not adopted"));
     walk_off.push(forged.transcript(&found));
 
-    let mut on = Browser::new(chapter_7::app());
+    let mut on = site.browser();
     let mut walk_on = vec!["# A browser that keeps cookies".to_string()];
-    let index = on.get("/").await;
-    walk_on.push(index.transcript(&found));
-    let form = on.click(&index, "Add Item").await;
-    assert!(form.main_text().contains("by cookie"));
+    let count = on.get("/pageCount/").await;
+    walk_on.push(count.transcript(&found));
+    let again = on.click(&count, "Count again").await;
+    assert!(again.main_text().contains("moves into the sessionid cookie"));
+    walk_on.push(again.transcript(&found));
+    let form = on.get(ADD).await;
     walk_on.push(form.transcript(&found));
     let added = on
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
         .await;
     walk_on.push(added.transcript(&found));
     let cart = on.click(&added, "Display Items").await;
-    assert_eq!(
-        cart.target, "/displayItems/",
-        "clean URLs once cookies work"
-    );
+    assert_eq!(cart.target, "/displayItems/", "clean URLs once cookies work");
     walk_on.push(cart.transcript(&found));
 
     let text = format!("{}\n{}", walk_off.join("\n"), walk_on.join("\n"));
-    insta::with_settings!({ omit_expression => true }, {
-        insta::assert_snapshot!("transcript", text)
-    });
+    snapshot!("transcript", text);
 }

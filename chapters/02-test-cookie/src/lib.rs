@@ -1,41 +1,64 @@
 //! # Chapter 2: the test cookie
 //!
 //! Before a site relies on cookies, it can check that the browser sends them
-//! back at all: some people block cookies, and then no login or cart can work.
-//! Django's session API has three calls for this, and this chapter writes
-//! them over tower-sessions' `Session`, with Django's meaning:
+//! back at all. Django's session API has three calls for it, written here
+//! over tower-sessions' `Session`: `set_test_cookie`, `test_cookie_worked`
+//! and `delete_test_cookie`. `/home/` sets the mark; `/page2/` checks it and
+//! deletes it.
 //!
-//! - `set_test_cookie` stores `testcookie = "worked"` in the session;
-//! - `test_cookie_worked` is true if a later request finds that mark again;
-//! - `delete_test_cookie` removes the mark.
+//! The "test cookie" is not a cookie of its own: the mark lives in the
+//! *session*, on the server, and the only cookie is `sessionid`, which
+//! carries the session's id. If the browser sends it back, the server finds
+//! the session and the mark in it.
 //!
-//! Note what the "test cookie" really is. It is not a cookie of its own: the
-//! mark lives in the *session*, on the server. The only cookie is
-//! `sessionid`, which carries the session's id. If the browser sends that
-//! cookie back, the server finds the session and the mark in it; if not, the
-//! next request starts with an empty, new session and the mark is gone.
-//!
-//! Pages: `/home/` sets the mark, `/page2/` checks it (and deletes it).
+//! Run it: `cargo run -p chapter-2` (or `just run 2`), then open
+//! <http://127.0.0.1:3002/home/>. The book explains it in `book/src/chapter-2.md`.
 
 use axum::{Router, routing::get};
-use course_kit::{Chapter, ErrorPage, PageLink};
-use maud::{Markup, html};
-use tower_sessions::{MemoryStore, Session, SessionManagerLayer, cookie::SameSite};
-
-pub const CHAPTER: Chapter = Chapter {
-    number: 2,
-    title: "The test cookie",
-    pages: &[
-        PageLink {
-            path: "/home/",
-            label: "Set the test cookie",
-        },
-        PageLink {
-            path: "/page2/",
-            label: "Did it work?",
-        },
-    ],
+use course_kit::{
+    Chapter, ErrorPage, PageLink, Settings,
+    sessions::{self, SessionStore},
 };
+use maud::{Markup, html};
+use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
+
+// ANCHOR: app
+pub fn app(settings: &Settings) -> Router {
+    // The sessions live in the server's memory (see course_kit::sessions).
+    let store = SessionStore::default();
+    // The session cookie's attributes. tower-sessions defaults to `Secure`
+    // and `SameSite=Strict`. `Secure` asks the browser to send the cookie
+    // over https only; browsers make an exception for http://127.0.0.1 and
+    // http://localhost, but not for a class that reaches the teacher's
+    // machine at its network address (`--host 0.0.0.0`), so it is off here,
+    // and a production site, served over https, must turn it back on.
+    // `HttpOnly` keeps page scripts from reading the id; `Lax` keeps the
+    // cookie off requests that other sites' pages send, such as form posts.
+    let sessions = SessionManagerLayer::new(store.clone())
+        .with_name(course_kit::SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(false)
+        // A session ends 300 seconds after the last request (or as
+        // `--session-expiry` says).
+        .with_expiry(Expiry::OnInactivity(sessions::expiry(settings)));
+    let routes = Router::new()
+        .route("/home/", get(home))
+        .route("/page2/", get(page2))
+        .layer(sessions);
+    CHAPTER.app_with_sessions(routes, store)
+}
+// ANCHOR_END: app
+
+pub const CHAPTER: Chapter = Chapter::new(
+    2,
+    "The test cookie",
+    &[
+        PageLink::new("/home/", "Set the test cookie"),
+        PageLink::new("/page2/", "Did it work?"),
+    ],
+)
+.with_options(&[sessions::SESSION_EXPIRY]);
 
 // ANCHOR: test_cookie
 /// The session key and value Django uses for its test cookie.
@@ -62,29 +85,6 @@ async fn delete_test_cookie(session: &Session) -> Result<(), ErrorPage> {
 }
 // ANCHOR_END: test_cookie
 
-// ANCHOR: app
-pub fn app() -> Router {
-    let store = MemoryStore::default();
-    // The session cookie's attributes. tower-sessions defaults to `Secure`
-    // and `SameSite=Strict`; a `Secure` cookie is only ever sent over https,
-    // and this course runs on plain http://127.0.0.1, where many browsers
-    // and HTTP clients would drop it. So: not Secure here, and a production
-    // site, served over https, must turn `Secure` back on. `HttpOnly` keeps
-    // page scripts from reading the id; `Lax` keeps the cookie off
-    // cross-site form posts.
-    let sessions = SessionManagerLayer::new(store.clone())
-        .with_name(course_kit::SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(false);
-    let routes = Router::new()
-        .route("/home/", get(home))
-        .route("/page2/", get(page2))
-        .layer(sessions);
-    CHAPTER.app_with_session_store(routes, store)
-}
-// ANCHOR_END: app
-
 // ANCHOR: views
 /// `/home/`: sets the mark. The session now holds something, so tower-sessions
 /// saves it and sends `Set-Cookie: sessionid=…` with this response: a new
@@ -93,7 +93,26 @@ pub fn app() -> Router {
 /// place saves nothing and sets no cookie.)
 async fn home(session: Session) -> Result<Markup, ErrorPage> {
     set_test_cookie(&session).await?;
-    let content = html! {
+    Ok(CHAPTER.page("Set test cookie", mark_set()))
+}
+
+/// `/page2/`: checks the mark, and deletes it if it was there.
+async fn page2(session: Session) -> Result<Markup, ErrorPage> {
+    let content = if test_cookie_worked(&session).await? {
+        delete_test_cookie(&session).await?;
+        worked()
+    } else {
+        did_not_work()
+    };
+    Ok(CHAPTER.page("Page 2", content))
+}
+// ANCHOR_END: views
+
+// ---------------------------------------------------------------------------
+// The pages' words around the lesson.
+
+fn mark_set() -> Markup {
+    html! {
         h1 { "Set test cookie" }
         p {
             "The server stored " code { "testcookie = \"worked\"" } " in your session. "
@@ -102,42 +121,37 @@ async fn home(session: Session) -> Result<Markup, ErrorPage> {
             "If the mark was already there, nothing changed, and the response sets no cookie."
         }
         p { "Now " a href="/page2/" { "go to page 2" } ": if your browser sends the cookie back, the server will find the mark." }
-    };
-    Ok(CHAPTER.page("Set test cookie", content))
+    }
 }
 
-/// `/page2/`: checks the mark, and deletes it if it was there.
-async fn page2(session: Session) -> Result<Markup, ErrorPage> {
-    let content = if test_cookie_worked(&session).await? {
-        delete_test_cookie(&session).await?;
-        html! {
-            h1 { "Test cookie worked" }
-            p {
-                "Your browser sent the " code { "sessionid" } " cookie back, the server found "
-                "the session, and the mark was in it. So this browser accepts cookies."
-            }
-            p {
-                "The mark has now been deleted from the session. The session itself stays, and so does "
-                "its cookie: the wire inspector shows the record, now without " code { "testcookie" } ". "
-                "Reload this page: your browser still sends " code { "sessionid" } ", the server still "
-                "finds the session, but the mark is gone, so the test will not work any more."
-            }
+fn worked() -> Markup {
+    html! {
+        h1 { "Test cookie worked" }
+        p {
+            "Your browser sent the " code { "sessionid" } " cookie back, the server found "
+            "the session, and the mark was in it. So this browser accepts cookies."
         }
-    } else {
-        html! {
-            h1 { "Test cookie did not work" }
-            p { "This request found no test mark in any session. There are four reasons it can happen:" }
-            ul {
-                li { "You have not visited " a href="/home/" { "/home/" } " yet, so nothing was set." }
-                li { "You already checked: a successful check deletes the mark. "
-                     "Visit " a href="/home/" { "/home/" } " again to set a new one." }
-                li { "Your browser does not send cookies back (you blocked them). Then the server can never find your session." }
-                li { "Your browser sent a " code { "sessionid" } " this server does not know: one from another chapter "
-                     "(cookies belong to 127.0.0.1, not to a port), or one from before the server restarted." }
-            }
-            p { "Look at the wire inspector: did your browser send a " code { "sessionid" } " cookie with this request?" }
+        p {
+            "The mark has now been deleted from the session. The session itself stays, and so does "
+            "its cookie: the wire inspector shows the record, now without " code { "testcookie" } ". "
+            "Reload this page: your browser still sends " code { "sessionid" } ", the server still "
+            "finds the session, but the mark is gone, so the test will not work any more."
         }
-    };
-    Ok(CHAPTER.page("Page 2", content))
+    }
 }
-// ANCHOR_END: views
+
+fn did_not_work() -> Markup {
+    html! {
+        h1 { "Test cookie did not work" }
+        p { "This request found no test mark in any session. There are four reasons it can happen:" }
+        ul {
+            li { "You have not visited " a href="/home/" { "/home/" } " yet, so nothing was set." }
+            li { "You already checked: a successful check deletes the mark. "
+                 "Visit " a href="/home/" { "/home/" } " again to set a new one." }
+            li { "Your browser does not send cookies back (you blocked them). Then the server can never find your session." }
+            li { "Your browser sent a " code { "sessionid" } " this server does not know: one from another chapter "
+                 "(cookies belong to 127.0.0.1, not to a port), or one from before the server restarted." }
+        }
+        p { "Look at the wire inspector: did your browser send a " code { "sessionid" } " cookie with this request?" }
+    }
+}

@@ -1,62 +1,59 @@
 //! # Chapter 5: a page-hit counter in the session
 //!
-//! Chapter 3 kept the count in a cookie: the browser held the state, and
-//! could change it. Here the count moves to the **server**. The browser
-//! holds only a `sessionid` cookie, a long random id that means nothing by
-//! itself; the server keeps a *session record* under that id, and the count
-//! lives in the record. The wire inspector shows both halves on every page.
+//! Chapter 3 kept the count in a cookie, where the browser could change it.
+//! Here the count moves to the **server**. The browser holds only a
+//! `sessionid` cookie, a long random id that means nothing by itself; the
+//! server keeps a *session record* under that id, and the count lives in
+//! the record. The wire inspector shows both halves on every page.
 //!
-//! As in the notes (`request.session.set_expiry(300)`), the session expires
-//! after 300 seconds of inactivity: each visit pushes the expiry five minutes
-//! further, both in the store and in the cookie's `Max-Age`.
+//! As in the notes (`request.session.set_expiry(300)`), the session ends
+//! after 300 seconds without a visit; each visit pushes the end further.
+//! The records live in the server's memory, so a restart forgets them all.
 //!
-//! The records live in tower-sessions' `MemoryStore`, in the server's memory.
-//! Stop the server and every session is gone: the browser still sends its
-//! old id, the server finds no record under it, and the count starts again
-//! at 1 (with a new id). A database-backed store would survive a restart.
+//! Run it: `cargo run -p chapter-5` (or `just run 5`), then open
+//! <http://127.0.0.1:3005/pageCount/>. The book explains it in
+//! `book/src/chapter-5.md`.
 
 use axum::{Router, routing::get};
-use course_kit::{Chapter, ErrorPage, PageLink, inspector::format_date};
+use course_kit::{
+    Chapter, ErrorPage, PageLink, Settings, format_date,
+    sessions::{self, SessionStore},
+};
 use maud::{Markup, html};
-use tower_sessions::{
-    Expiry, MemoryStore, Session, SessionManagerLayer,
-    cookie::{SameSite, time::Duration},
-};
-
-pub const CHAPTER: Chapter = Chapter {
-    number: 5,
-    title: "A counter in the session",
-    pages: &[PageLink {
-        path: "/pageCount/",
-        label: "Count my visits",
-    }],
-};
-
-/// The notes' `set_expiry(300)`: five minutes without a visit ends the session.
-pub const INACTIVITY_SECONDS: i64 = 300;
-
-/// The session key the count is stored under.
-const COUNT_KEY: &str = "count";
+use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
 
 // ANCHOR: app
-pub fn app() -> Router {
-    let store = MemoryStore::default();
+pub fn app(settings: &Settings) -> Router {
+    // The records live in the server's memory; the kit's store deletes
+    // expired ones and never grows past a limit (see course_kit::sessions).
+    let store = SessionStore::default();
     let sessions = SessionManagerLayer::new(store.clone())
         .with_name(course_kit::SESSION_COOKIE)
-        // Not Secure on plain http://127.0.0.1; a site on https must set it.
+        // Not Secure on plain http (see chapter 2); a site on https must set it.
         .with_secure(false)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        // Expire after 300 seconds without a request...
-        .with_expiry(Expiry::OnInactivity(Duration::seconds(INACTIVITY_SECONDS)))
-        // ...and save the session on every request, so each one renews it.
-        .with_always_save(true);
+        // The notes' set_expiry(300): the session ends 300 seconds after the
+        // last request that saved it (`--session-expiry` changes it). Every
+        // visit writes the count, so every visit saves the record and pushes
+        // the end further.
+        .with_expiry(Expiry::OnInactivity(sessions::expiry(settings)));
     let routes = Router::new()
         .route("/pageCount/", get(page_count))
         .layer(sessions);
-    CHAPTER.app_with_session_store(routes, store)
+    CHAPTER.app_with_sessions(routes, store)
 }
 // ANCHOR_END: app
+
+pub const CHAPTER: Chapter = Chapter::new(
+    5,
+    "A counter in the session",
+    &[PageLink::new("/pageCount/", "Count my visits")],
+)
+.with_options(&[sessions::SESSION_EXPIRY]);
+
+/// The session key the count is stored under.
+const COUNT_KEY: &str = "count";
 
 // ANCHOR: page_count
 async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
@@ -66,13 +63,22 @@ async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
     let count = count.saturating_add(1);
     session.insert(COUNT_KEY, count).await?;
 
-    // With an inactivity expiry, the session ends 300 seconds after *this*
-    // request, so the time left is the whole 300 seconds on every visit (a
-    // few microseconds less by the time it is computed, hence the rounding).
+    // Django's get_expiry_age() and get_expiry_date(). With an inactivity
+    // expiry, the session ends 300 seconds after *this* request, so the time
+    // left is the whole 300 seconds on every visit (a few microseconds less
+    // by the time it is computed, hence the rounding).
     let seconds_left = session.expiry_age().as_seconds_f64().round();
     let expires = format_date(session.expiry_date());
+    let content = count_page(count, seconds_left, &expires);
+    Ok(CHAPTER.page("Page count", content))
+}
+// ANCHOR_END: page_count
 
-    let content = html! {
+// ---------------------------------------------------------------------------
+// The page's words around the lesson.
+
+fn count_page(count: u64, seconds_left: f64, expires: &str) -> Markup {
+    html! {
         p.count { "Count: " (count) }
         p { "Session expiry Time in seconds: " (seconds_left) }
         p { "Session expiry Time in date: " (expires) }
@@ -85,9 +91,8 @@ async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
                 code { "sessionid" } " cookie: compare the two in the wire inspector below."
             }
             p {
-                "Stay away for " (INACTIVITY_SECONDS) " seconds and the session expires: the browser drops the "
-                "cookie (its " code { "Max-Age" } " runs out) and the server no longer accepts the record. "
-                "(The in-memory store never clears expired records out; it only refuses to load them.)"
+                "Stay away for " (seconds_left) " seconds and the session expires: the browser drops the "
+                "cookie (its " code { "Max-Age" } " runs out), and the server deletes the record."
             }
             p {
                 "The records are kept in the server's memory. Restart the server and they are gone: "
@@ -95,7 +100,5 @@ async fn page_count(session: Session) -> Result<Markup, ErrorPage> {
                 "and the count will start again at 1, under a new id."
             }
         }
-    };
-    Ok(CHAPTER.page("Page count", content))
+    }
 }
-// ANCHOR_END: page_count

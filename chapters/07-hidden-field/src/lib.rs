@@ -1,41 +1,23 @@
 //! # Chapter 7: sessions without cookies
 //!
-//! Chapters 5 and 6 need the browser to send the `sessionid` cookie back. A
-//! browser that refuses cookies sends nothing, and every request looks like
-//! a stranger's. The notes say that Django then "falls back to URL rewriting,
-//! and in forms uses hidden fields". **It does not.** Django's sessions use
-//! cookies only; without them, each request gets a new, empty session. The
-//! fallback is real, but it belongs to other platforms: Java servlets'
-//! `response.encodeURL()` and PHP's `session.use_trans_sid`. This chapter
-//! builds it, in a few dozen lines, so you can see how it works:
+//! A browser that refuses cookies sends no `sessionid` back, and every
+//! request looks like a stranger's. The notes say Django then "falls back to
+//! URL rewriting, and in forms uses hidden fields". **It does not**: Django's
+//! sessions need cookies. The fallback belongs to Java's `encodeURL()` and
+//! PHP's `session.use_trans_sid`, and this chapter builds it: every link
+//! carries `?sid=…`, every form a hidden `sid` field, until the browser shows
+//! that it keeps cookies; then the session moves into the cookie, under a
+//! new id, and the URLs turn clean.
 //!
-//! - The server puts the session id into **every link it renders**
-//!   (`/displayItems/?sid=…`) and into **every form**, as a hidden field
-//!   `sid`. A browser without cookies carries the id along by clicking.
-//! - Every response also offers the cookie. Once a request comes back *with*
-//!   the cookie, the server knows cookies work and stops rewriting: the URLs
-//!   turn clean, as `encodeURL` does.
+//! An id in a URL leaks (history, logs, a copied link), so the server never
+//! adopts an id it did not make, never takes one from a request another site
+//! sent, and never turns an id that travelled in a URL into a cookie.
 //!
-//! tower-sessions reads only cookies, so this chapter finds the session
-//! itself, in [`track_session`], and uses the same store and `Session` type.
-//!
-//! Session ids in URLs are dangerous, and the chapter guards against it:
-//! - An id in a URL leaks: into the browser's history, bookmarks, server and
-//!   proxy logs, and every link a user copies to a friend, who then *is* the
-//!   user. Every response sends `Referrer-Policy: no-referrer`, so at least
-//!   the id is not sent to other sites in the `Referer` header.
-//! - An attacker can send a victim a link with an id *the attacker chose*
-//!   ("session fixation"), then use that id after the victim logs in. So the
-//!   server never adopts an id it did not create: an unknown or expired `sid`
-//!   starts a fresh session with a new, random id. That stops an attacker
-//!   from *choosing* an id, not from handing you a real one he got from this
-//!   server himself. The rest of the defence belongs where a session gains
-//!   power: at login, a site must give the session a new id
-//!   (`session.cycle_id()` in tower-sessions), so that an id known before
-//!   the login is worthless after it. This course has no login, so it can
-//!   only say so. Note that offering the cookie makes this worse, not
-//!   better: a planted id in a link becomes the victim's cookie.
-//! - When the cookie is present, an id in the URL is ignored.
+//! Run it: `cargo run -p chapter-7` (or `just run 7`), then open
+//! <http://127.0.0.1:3007/>. The book explains it in `book/src/chapter-7.md`.
+//! (The page texts are in `src/pages.rs`, so that this file is the lesson.)
+
+mod pages;
 
 use std::sync::Arc;
 
@@ -43,51 +25,67 @@ use axum::{
     Extension, Router,
     body::{Body, to_bytes},
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header, request::Parts},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
 };
-use chapter_4::{ItemErrors, ItemForm};
-use chapter_6::{CartLine, add_to_cart, load_cart};
-use course_kit::{Chapter, ErrorPage, PageLink, csrf, forms::PostedForm, forms::text_field};
+use course_kit::{
+    BODY_LIMIT, Chapter, ErrorPage, PageLink, SESSION_COOKIE, Settings, csrf,
+    forms::PostedForm,
+    sessions::{self, SessionStore},
+    shop::{self, AddItem, Cart, ItemForm},
+};
 use maud::{Markup, html};
 use tower_cookies::{Cookie, CookieManagerLayer, Cookies, cookie::SameSite};
-use tower_sessions::{
-    Expiry, MemoryStore, Session, SessionStore, cookie::time::Duration, session::Id,
-};
+use tower_sessions::{Expiry, Session, SessionStore as _, session::Id};
 
-pub const CHAPTER: Chapter = Chapter {
-    number: 7,
-    title: "Sessions without cookies",
-    pages: &[
-        PageLink {
-            path: "/",
-            label: "Shop",
-        },
-        PageLink {
-            path: "/addItem/",
-            label: "Add Item",
-        },
-        PageLink {
-            path: "/displayItems/",
-            label: "Display Items",
-        },
-        PageLink {
-            path: "/pageCount/",
-            label: "Count my visits",
-        },
+// ANCHOR: app
+pub fn app(settings: &Settings) -> Router {
+    let store = SessionStore::default();
+    let tracking = Tracking {
+        store: store.clone(),
+        expiry: Expiry::OnInactivity(sessions::expiry(settings)),
+    };
+    let routes = Router::new()
+        .route("/", get(index))
+        .route("/pageCount/", get(page_count))
+        .route("/addItem/", get(show_form).post(add_item))
+        .route("/displayItems/", get(display_cart))
+        .layer(middleware::from_fn_with_state(tracking, track_session))
+        .layer(CookieManagerLayer::new());
+    CHAPTER
+        .app_with_sessions(routes, store)
+        .layer(middleware::map_response(no_referrer))
+}
+// ANCHOR_END: app
+
+pub const CHAPTER: Chapter = Chapter::new(
+    7,
+    "Sessions without cookies",
+    &[
+        PageLink::new("/", "Shop"),
+        PageLink::new("/addItem/", "Add Item"),
+        PageLink::new("/displayItems/", "Display Items"),
+        PageLink::new("/pageCount/", "Count my visits"),
     ],
-};
+)
+.with_options(&[sessions::SESSION_EXPIRY])
+// The kit's "page not found" keeps the id in its links, so that a
+// cookie-less visitor who mistypes an address does not lose the session.
+.carrying_query(SID);
 
 /// The name of the URL parameter and of the hidden form field.
 pub const SID: &str = "sid";
 
-/// The session key the counter is stored under, as in chapter 5.
-const COUNT_KEY: &str = "count";
+/// A cookie of its own that tells whether the browser keeps cookies: Django's
+/// test cookie lives in the session (chapter 2), so it cannot tell that
+/// without the session cookie, and the session cookie must not be offered
+/// before the server knows.
+pub const TEST_COOKIE: &str = "cookietest";
 
-/// The notes' `set_expiry(300)`.
-pub const INACTIVITY_SECONDS: i64 = 300;
+/// The cart's form limits: the same as chapter 6's.
+const RULES: shop::ItemRules = shop::SESSION_CART;
 
 // ANCHOR: found_by
 /// How a request found its session. Every page says which.
@@ -99,8 +97,17 @@ pub enum FoundBy {
     Url,
     /// The form carried a hidden `sid` field.
     HiddenField,
-    /// Nothing named a known session: a new one began.
+    /// Nothing named a session this server knows: a new one begins.
     New,
+}
+
+/// Why an id the request named was not used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Refused {
+    /// This server does not know it: made up, expired, or from before a restart.
+    Unknown,
+    /// Another site's page made the browser send it.
+    CrossSite,
 }
 
 /// The session of this request, and how it was found. The middleware puts it
@@ -109,20 +116,51 @@ pub enum FoundBy {
 pub struct TrackedSession {
     pub session: Session,
     pub found_by: FoundBy,
-    /// The request named a session id that the store does not know (forged,
-    /// expired, or from before a restart). It was not adopted.
-    pub refused_id: bool,
-    id: Id,
+    pub refused: Option<Refused>,
+    /// The browser sent a cookie back (`sessionid` or the test cookie), so
+    /// it keeps cookies, and URLs need not carry the id.
+    pub cookies_work: bool,
+}
+
+/// Java's `response.encodeURL(path)`, for one response: the id to put into
+/// links and forms, if they must carry one.
+#[derive(Default)]
+pub struct Links {
+    id: Option<Id>,
 }
 
 impl TrackedSession {
-    /// Whether URLs must carry the id: until the browser has shown, by sending
-    /// the cookie back, that it keeps cookies.
-    pub fn rewrites_urls(&self) -> bool {
-        self.found_by != FoundBy::Cookie
+    /// Whether this response's links and forms carry the id: while the
+    /// session lives in URLs, that is, until the browser sends it back in
+    /// the `sessionid` cookie. A new session of a browser that keeps cookies
+    /// goes straight into the cookie, and never into a URL.
+    fn rewrites_urls(&self) -> bool {
+        match self.found_by {
+            FoundBy::Cookie => false,
+            FoundBy::Url | FoundBy::HiddenField => true,
+            FoundBy::New => !self.cookies_work,
+        }
     }
 
-    /// Java's `response.encodeURL(path)`: the path, with `?sid=…` if needed.
+    /// The links of this response. A visitor who has stored nothing has no
+    /// session, and no id to carry.
+    pub async fn links(&self) -> Result<Links, ErrorPage> {
+        if !self.rewrites_urls() || self.session.is_empty().await {
+            return Ok(Links::default());
+        }
+        // A session begun in this request gets its id when it is first
+        // saved: save it now, so that the links can carry it.
+        if self.session.id().is_none() {
+            self.session.save().await?;
+        }
+        Ok(Links {
+            id: self.session.id(),
+        })
+    }
+}
+
+impl Links {
+    /// The path, with `?sid=…` if needed.
     pub fn url(&self, path: &str) -> String {
         match self.query() {
             Some(query) => format!("{path}?{query}"),
@@ -132,14 +170,14 @@ impl TrackedSession {
 
     /// The query string that carries the id, if URLs must carry it.
     pub fn query(&self) -> Option<String> {
-        self.rewrites_urls().then(|| format!("{SID}={}", self.id))
+        self.id.map(|id| format!("{SID}={id}"))
     }
 
     /// The hidden form field that carries the id, if forms must carry it.
     pub fn hidden_field(&self) -> Markup {
         html! {
-            @if self.rewrites_urls() {
-                input type="hidden" name=(SID) value=(self.id);
+            @if let Some(id) = self.id {
+                input type="hidden" name=(SID) value=(id);
             }
         }
     }
@@ -147,110 +185,153 @@ impl TrackedSession {
 // ANCHOR_END: found_by
 
 // ANCHOR: track_session
+/// What the middleware needs: the store, and how long a session lives.
+#[derive(Clone)]
+struct Tracking {
+    store: SessionStore,
+    expiry: Expiry,
+}
+
 /// The middleware: finds the request's session by cookie, URL or hidden
-/// field, in that order; starts a new one if none is known; and after the
-/// handler, saves it and offers the cookie again.
-pub async fn track_session(
-    State(store): State<MemoryStore>,
+/// field; hands it to the handler; then saves it and offers a cookie.
+/// (tower-sessions reads only cookies, so this chapter does its job itself.)
+async fn track_session(
+    State(tracking): State<Tracking>,
     cookies: Cookies,
     request: Request,
     next: Next,
-) -> Response {
-    let (parts, body) = request.into_parts();
-
+) -> Result<Response, ErrorPage> {
     // A hidden field is in the body of a form post, so the body is read here
     // and handed on unchanged. Past the course's limit it is not read at all.
-    let Ok(body) = to_bytes(body, course_kit::BODY_LIMIT).await else {
-        return ErrorPage::payload_too_large().into_response();
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| ErrorPage::payload_too_large())?;
+    let cookies_work = cookies.get(SESSION_COOKIE).is_some() || cookies.get(TEST_COOKIE).is_some();
+
+    // ANCHOR: adopt
+    // Adopt the claimed id only if this server made it and still has it.
+    let store = Arc::new(tracking.store.clone());
+    let session_with = |id| Session::new(id, store.clone(), Some(tracking.expiry));
+    let (session, found_by, refused) = match claimed_id(&cookies, &parts, &body) {
+        Err(refused) => (session_with(None), FoundBy::New, Some(refused)),
+        Ok(None) => (session_with(None), FoundBy::New, None),
+        Ok(Some((text, found_by))) => match known_id(&tracking.store, &text).await? {
+            Some(id) => (session_with(Some(id)), found_by, None),
+            None => (session_with(None), FoundBy::New, Some(Refused::Unknown)),
+        },
     };
+    // ANCHOR_END: adopt
+
+    let tracked = TrackedSession {
+        session: session.clone(),
+        found_by,
+        refused,
+        cookies_work,
+    };
+    let mut request = Request::from_parts(parts, Body::from(body));
+    request.extensions_mut().insert(tracked.clone());
+    let mut response = next.run(request).await;
+
+    // An answer that refuses the request sets no cookie: it must not hand
+    // the browser a session. (What the handler stored is still kept.) Its
+    // link back carries the id, as every link does.
+    if !response.status().is_success() {
+        if !session.is_empty().await {
+            session.save().await?;
+        }
+        if let Some(error) = response.extensions_mut().remove::<ErrorPage>() {
+            let links = tracked.links().await?;
+            return Ok(error.with_back_link(links.url("/")).into_response());
+        }
+        return Ok(response);
+    }
+    // ANCHOR: offer_cookie
+    // The browser keeps cookies, and this session's id has travelled in
+    // URLs: the session moves into the cookie under a new id, so that the
+    // old one, in the browser's history and in any link copied from it,
+    // stops working.
+    if cookies_work && matches!(found_by, FoundBy::Url | FoundBy::HiddenField) {
+        session.cycle_id().await?;
+    }
+    // Keep what the handler stored, and push the expiry further. A visitor
+    // who stored nothing gets no record and no session cookie.
+    if !session.is_empty().await {
+        session.save().await?;
+    }
+    match (cookies_work, session.id()) {
+        (true, Some(id)) => cookies.add(cookie(SESSION_COOKIE, id.to_string(), tracking.expiry)),
+        (true, None) => {}
+        // Until a cookie comes back, only the test cookie is offered: an id
+        // that travels in URLs never becomes a cookie.
+        (false, _) => cookies.add(cookie(TEST_COOKIE, "1".to_string(), tracking.expiry)),
+    }
+    // ANCHOR_END: offer_cookie
+    Ok(response)
+}
+// ANCHOR_END: track_session
+
+// ANCHOR: claim
+/// The session id the request names, and where; or why an id it names is
+/// ignored.
+fn claimed_id(
+    cookies: &Cookies,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<Option<(String, FoundBy)>, Refused> {
+    // The cookie first: when it is present, an id in the URL or form is
+    // ignored, so a link with someone else's id cannot replace the session
+    // of a browser that keeps cookies.
+    if let Some(cookie) = cookies.get(SESSION_COOKIE) {
+        return Ok(Some((cookie.value().to_string(), FoundBy::Cookie)));
+    }
     let sid_in = |text: &[u8]| {
         form_urlencoded::parse(text)
             .find(|(name, _)| name == SID)
             .map(|(_, value)| value.into_owned())
     };
-
-    // ANCHOR: claim
-    // The cookie first: when it is present, any id in the URL or form is
-    // ignored, so a link with someone else's id cannot replace the session
-    // of a browser that keeps cookies.
-    let claimed = match cookies.get(course_kit::SESSION_COOKIE) {
-        Some(cookie) => Some((cookie.value().to_string(), FoundBy::Cookie)),
-        None => parts
-            .uri
-            .query()
-            .and_then(|query| sid_in(query.as_bytes()))
-            .map(|id| (id, FoundBy::Url))
-            .or_else(|| sid_in(&body).map(|id| (id, FoundBy::HiddenField))),
+    let from_url = parts.uri.query().and_then(|query| sid_in(query.as_bytes()));
+    let claimed = match from_url {
+        Some(id) => Some((id, FoundBy::Url)),
+        None => sid_in(body).map(|id| (id, FoundBy::HiddenField)),
     };
-    // ANCHOR_END: claim
-
-    // ANCHOR: adopt
-    // Adopt the claimed id only if this server created it and still has it.
-    let known = match &claimed {
-        Some((text, found_by)) => match text.parse::<Id>() {
-            Ok(id) => match store.load(&id).await {
-                Ok(Some(_)) => Some((id, *found_by)),
-                Ok(None) => None,
-                Err(error) => {
-                    return ErrorPage::from(error).into_response();
-                }
-            },
-            Err(_) => None,
-        },
-        None => None,
-    };
-    let expiry = Some(Expiry::OnInactivity(Duration::seconds(INACTIVITY_SECONDS)));
-    let store = Arc::new(store);
-    let (session, found_by) = match known {
-        Some((id, found_by)) => (Session::new(Some(id), store, expiry), found_by),
-        None => (Session::new(None, store, expiry), FoundBy::New),
-    };
-    // ANCHOR_END: adopt
-    // Save now: a new session gets its fresh random id from the store, which
-    // the page's links and forms need before the handler runs; a known one
-    // is pushed 300 seconds further. (So every visit without a cookie or a
-    // known id costs a record in the store: the price of this technique.)
-    if let Err(error) = session.save().await {
-        return ErrorPage::from(error).into_response();
+    // A page on another site can put any id into a link or a form it makes
+    // the browser send, and so hand the visitor a session the attacker can
+    // read. A request that says it comes from elsewhere gets no such id.
+    if claimed.is_some() && csrf::cross_origin(&parts.headers).is_some() {
+        return Err(Refused::CrossSite);
     }
-    let Some(id) = session.id() else {
-        let error = tower_sessions::session_store::Error::Backend("the store gave no id".into());
-        return ErrorPage::from(error).into_response();
-    };
+    Ok(claimed)
+}
+// ANCHOR_END: claim
 
-    let tracked = TrackedSession {
-        session: session.clone(),
-        found_by,
-        refused_id: claimed.is_some() && known.is_none(),
-        id,
+/// The id, if it is one this server made and still keeps.
+async fn known_id(store: &SessionStore, text: &str) -> Result<Option<Id>, ErrorPage> {
+    let Ok(id) = text.parse::<Id>() else {
+        return Ok(None);
     };
-    let mut request = Request::from_parts(parts, Body::from(body));
-    request.extensions_mut().insert(tracked);
-    let response = next.run(request).await;
+    Ok(store.load(&id).await?.map(|record| record.id))
+}
 
-    // Save again, to keep what the handler changed (a counter, the cart).
-    if let Err(error) = session.save().await {
-        return ErrorPage::from(error).into_response();
-    }
-    // ANCHOR: offer_cookie
-    // Offer the cookie on every response. If it comes back, URLs turn clean.
-    let cookie = Cookie::build((course_kit::SESSION_COOKIE, id.to_string()))
+/// A cookie of this chapter, with the course's attributes and the session's
+/// lifetime as its `Max-Age`.
+fn cookie(name: &'static str, value: String, expiry: Expiry) -> Cookie<'static> {
+    let mut cookie = Cookie::build((name, value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
-        .max_age(Duration::seconds(INACTIVITY_SECONDS))
         .build();
-    cookies.add(cookie);
-    // ANCHOR_END: offer_cookie
-    response
+    if let Expiry::OnInactivity(lifetime) = expiry {
+        cookie.set_max_age(lifetime);
+    }
+    cookie
 }
-// ANCHOR_END: track_session
 
 // ANCHOR: no_referrer
 /// Never send this page's URL, id and all, to another site in the `Referer`
 /// header. This is a layer of its own, outside everything else, because the
 /// URL of *every* response can carry an id: the "page not found" page and
-/// the missing-slash redirects too, and those never pass through
+/// the missing-slash redirects too, which never pass through
 /// [`track_session`].
 async fn no_referrer(mut response: Response) -> Response {
     response.headers_mut().insert(
@@ -261,151 +342,69 @@ async fn no_referrer(mut response: Response) -> Response {
 }
 // ANCHOR_END: no_referrer
 
-// ANCHOR: app
-pub fn app() -> Router {
-    let store = MemoryStore::default();
-    let routes = Router::new()
-        .route("/", get(index))
-        .route("/pageCount/", get(page_count))
-        .route("/addItem/", get(show_form).post(add_item))
-        .route("/displayItems/", get(display_cart))
-        .layer(middleware::from_fn_with_state(store.clone(), track_session))
-        .layer(CookieManagerLayer::new());
-    CHAPTER
-        .app_with_session_store(routes, store)
-        .layer(middleware::map_response(no_referrer))
-}
-// ANCHOR_END: app
-
-/// Every page of the chapter: the content, then how the session was found,
-/// with every navigation link rewritten when needed.
-fn page(tracked: &TrackedSession, title: &str, content: Markup) -> Markup {
-    let how = match tracked.found_by {
-        FoundBy::Cookie => {
-            "by cookie: your browser sent the sessionid cookie, so URLs no longer need to carry the id."
-        }
-        FoundBy::Url => "by URL: the link you followed carried ?sid=… .",
-        FoundBy::HiddenField => "by hidden field: the form you sent carried a hidden sid field.",
-        FoundBy::New => "not at all: this is a new session.",
-    };
-    let content = html! {
-        (content)
-        div.explain {
-            p { "This request found its session " strong { (how) } }
-            @if tracked.refused_id {
-                p.notice {
-                    "The request named a session id this server does not know (expired, from before a restart, "
-                    "or made up). It was not adopted: a fresh session with a new, random id began instead."
-                }
-            }
-            @if tracked.rewrites_urls() {
-                p {
-                    "Until your browser sends the cookie back, every link on this page carries the session id "
-                    "and every form a hidden " code { "sid" } " field."
-                }
-                p.notice {
-                    "Careful: an id in a URL ends up in your history, bookmarks and server logs, and in any link "
-                    "you copy. Whoever has the link has your session. That is why sites prefer cookies."
-                }
-            }
-        }
-    };
-    CHAPTER.page_with_query(title, content, tracked.query().as_deref())
-}
-
-async fn index(Extension(tracked): Extension<TrackedSession>) -> Markup {
-    let content = html! {
-        h1 { "welcome to my shopping cart" }
-        p { a href=(tracked.url("/addItem/")) { "Add Item" } " " a href=(tracked.url("/displayItems/")) { "Display Items" } }
-        p { "Block cookies for 127.0.0.1 in your browser, and this cart still works." }
-    };
-    page(&tracked, "Shopping cart", content)
+async fn index(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
+    let links = tracked.links().await?;
+    Ok(pages::page(&tracked, &links, "Shopping cart", pages::shop(&links)))
 }
 
 // ANCHOR: page_count
 async fn page_count(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
-    let count: u64 = tracked.session.get(COUNT_KEY).await?.unwrap_or(0);
+    let count: u64 = tracked.session.get("count").await?.unwrap_or(0);
     let count = count.saturating_add(1);
-    tracked.session.insert(COUNT_KEY, count).await?;
+    tracked.session.insert("count", count).await?;
+    // Only now, with something stored, does a new session need an id.
+    let links = tracked.links().await?;
     let content = html! {
         p.count { "Count: " (count) }
-        p { a href=(tracked.url("/pageCount/")) { "Count again" } }
-        p { "Reloading the page keeps the id only if it is in the URL or the cookie: follow the link instead if cookies are off." }
+        p { a href=(links.url("/pageCount/")) { "Count again" } }
+        (pages::reload_hint())
     };
-    Ok(page(&tracked, "Page count", content))
+    Ok(pages::page(&tracked, &links, "Page count", content))
 }
 // ANCHOR_END: page_count
 
-async fn form_page(
-    tracked: &TrackedSession,
-    form: &ItemForm,
-    errors: &ItemErrors,
-    added: Option<&CartLine>,
-) -> Result<Markup, ErrorPage> {
-    let token = csrf::token_in_session(&tracked.session).await?;
-    let content = html! {
-        h1 { "Add Item" }
-        @if let Some(line) = added {
-            p.success role="status" { "Added to your cart: " strong { (line.name) } ". You now have " (line.quantity) "." }
-        }
-        // ANCHOR: form
-        form method="post" action="/addItem/" {
-            (text_field("Item Name", "name", &form.name, "text", errors.name.as_deref()))
-            (text_field("Quantity", "quantity", &form.quantity, "numeric", errors.quantity.as_deref()))
-            (csrf::hidden_input(&token))
-            (tracked.hidden_field())
-            input type="submit" value="Add Item";
-            " "
-            a href=(tracked.url("/displayItems/")) { "Display Items" }
-        }
-        // ANCHOR_END: form
-    };
-    Ok(page(tracked, "Add Item", content))
-}
-
 async fn show_form(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
-    form_page(&tracked, &ItemForm::default(), &ItemErrors::default(), None).await
+    let token = csrf::issue_session_token(&tracked.session).await?;
+    let links = tracked.links().await?;
+    let content = form(&token, &links, None);
+    Ok(pages::page(&tracked, &links, "Add Item", content))
 }
 
 async fn add_item(
     Extension(tracked): Extension<TrackedSession>,
-    PostedForm(form): PostedForm<ItemForm>,
-) -> Result<Response, ErrorPage> {
-    csrf::check_session(&tracked.session, &form.csrf_token).await?;
-    match add_to_cart(&tracked.session, &form).await? {
-        Ok(line) => Ok(form_page(
-            &tracked,
-            &ItemForm::default(),
-            &ItemErrors::default(),
-            Some(&line),
-        )
-        .await?
-        .into_response()),
-        Err(errors) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(&tracked, &form, &errors, None).await?,
-        )
-            .into_response()),
+    PostedForm(form_sent): PostedForm<ItemForm>,
+) -> Result<impl IntoResponse, ErrorPage> {
+    csrf::check_session_token(&tracked.session, &form_sent.csrf_token).await?;
+    // The cart is chapter 6's: one value under the session key `cart`.
+    let mut cart: Cart = tracked.session.get("cart").await?.unwrap_or_default();
+    let outcome = cart.add(&form_sent, &RULES);
+    if let AddItem::Added(_) = outcome {
+        tracked.session.insert("cart", &cart).await?;
     }
+    let token = csrf::issue_session_token(&tracked.session).await?;
+    let links = tracked.links().await?;
+    let content = form(&token, &links, Some((&form_sent, &outcome)));
+    Ok((outcome.status(), pages::page(&tracked, &links, "Add Item", content)))
 }
 
+// ANCHOR: form
+/// The add-item form: the kit's, with the session id as a hidden field and
+/// in the "Display Items" link, when they must carry it.
+fn form(token: &str, links: &Links, posted: Option<(&ItemForm, &AddItem)>) -> Markup {
+    html! {
+        (shop::ItemFormPage {
+            rules: &RULES,
+            csrf_token: token,
+            posted,
+            display_items: &links.url("/displayItems/"),
+            hidden: links.hidden_field(),
+        })
+    }
+}
+// ANCHOR_END: form
+
 async fn display_cart(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
-    let cart = load_cart(&tracked.session).await?;
-    let content = html! {
-        h1 { "Items in your cart" }
-        @if cart.is_empty() {
-            p { "No items in your cart" }
-        } @else {
-            table {
-                thead { tr { th { "Product Name" } th { "Quantity" } } }
-                tbody {
-                    @for line in &cart {
-                        tr { td { (line.name) } td { (line.quantity) } }
-                    }
-                }
-            }
-        }
-        p { a href=(tracked.url("/addItem/")) { "Add Item" } }
-    };
-    Ok(page(&tracked, "Items in your cart", content))
+    let cart: Cart = tracked.session.get("cart").await?.unwrap_or_default();
+    let links = tracked.links().await?;
+    Ok(pages::page(&tracked, &links, "Items in your cart", pages::cart(&cart, &links)))
 }

@@ -1,25 +1,32 @@
-//! A chapter's identity (number, title, pages) and the layout every page shares.
+//! A chapter's identity (number, title, pages, command-line options), its
+//! pages in the shared layout, and the layers every chapter's routes get.
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request},
+    extract::{DefaultBodyLimit, Request, State},
     http::{HeaderValue, Method, StatusCode, Uri, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use tower_sessions::SessionStore;
 
-use crate::inspector::WireInspector;
+use crate::{BODY_LIMIT, ErrorPage, inspector::WireInspector, layout, settings::CliOption};
 
 /// One page of a chapter, as listed in the navigation and printed at start-up.
 #[derive(Debug, Clone, Copy)]
 pub struct PageLink {
     /// The path, ending in `/` as in the original notes, e.g. `"/countView/"`.
     pub path: &'static str,
-    /// What the link says, e.g. `"Count visits"`.
+    /// What the link says, e.g. `"Count my visits"`.
     pub label: &'static str,
+}
+
+impl PageLink {
+    pub const fn new(path: &'static str, label: &'static str) -> Self {
+        Self { path, label }
+    }
 }
 
 /// Everything the scaffolding needs to know about a chapter.
@@ -29,20 +36,41 @@ pub struct Chapter {
     pub title: &'static str,
     /// The chapter's pages, the first being where a learner starts.
     pub pages: &'static [PageLink],
+    /// Command-line options of this chapter, beyond `--port` and `--host`.
+    pub options: &'static [CliOption],
+    /// A query parameter that the kit's own pages (page not found, method
+    /// not allowed) keep in every link they draw: chapter 7's session id.
+    pub carried_query: Option<&'static str>,
 }
 
-/// The largest request body any chapter accepts. The forms of the course send
-/// a few hundred bytes; refusing more keeps a hostile client from making the
-/// server buffer megabytes.
-pub const BODY_LIMIT: usize = 16 * 1024;
-
-/// The course's stylesheet, served at `/course.css`.
-const STYLESHEET: &str = include_str!("course.css");
-
 impl Chapter {
+    pub const fn new(number: u8, title: &'static str, pages: &'static [PageLink]) -> Self {
+        Self {
+            number,
+            title,
+            pages,
+            options: &[],
+            carried_query: None,
+        }
+    }
+
+    /// The same chapter, with command-line options of its own.
+    pub const fn with_options(self, options: &'static [CliOption]) -> Self {
+        Self { options, ..self }
+    }
+
+    /// The same chapter, whose "page not found" and "method not allowed"
+    /// pages keep the query parameter `name` in their links.
+    pub const fn carrying_query(self, name: &'static str) -> Self {
+        Self {
+            carried_query: Some(name),
+            ..self
+        }
+    }
+
     /// The port this chapter listens on unless told otherwise: 3000 + its number.
-    pub fn default_port(&self) -> u16 {
-        3000 + u16::from(self.number)
+    pub const fn default_port(&self) -> u16 {
+        3000 + self.number as u16
     }
 
     /// Renders a full page in the course layout: the chapter's heading, links
@@ -54,40 +82,32 @@ impl Chapter {
     /// Like [`Chapter::page`], but appends `?query` to every navigation link.
     /// Chapter 7 uses this to carry the session id in every URL it renders.
     pub fn page_with_query(&self, title: &str, content: Markup, query: Option<&str>) -> Markup {
-        let href = |path: &str| match query {
-            Some(query) => format!("{path}?{query}"),
-            None => path.to_string(),
-        };
         let header = html! {
             p.chapter { "Chapter " (self.number) ": " (self.title) }
             nav aria-label="Pages of this chapter" {
                 @for page in self.pages {
-                    a href=(href(page.path)) { (page.label) }
+                    a href=(with_query(page.path, query)) { (page.label) }
                 }
             }
         };
-        layout(
-            &format!("{title} · Chapter {}: {}", self.number, self.title),
-            header,
-            content,
-        )
+        let title = format!("{title} · Chapter {}: {}", self.number, self.title);
+        layout::page(&title, header, content)
     }
 
     /// Wraps a chapter's routes with everything chapters share. The chapter's
     /// own layers (cookies, sessions) stay inside, so the wire inspector sees
     /// the final `Set-Cookie` headers they add.
     pub fn app(&self, routes: Router) -> Router {
-        self.wrap(routes, WireInspector::new())
+        self.wrap(routes, WireInspector::new(self.carried_query))
     }
 
     /// Like [`Chapter::app`], for a chapter with sessions: the wire inspector
     /// also looks up and shows the server-side session record in `store`.
-    pub fn app_with_session_store(
-        &self,
-        routes: Router,
-        store: impl SessionStore + Clone,
-    ) -> Router {
-        self.wrap(routes, WireInspector::with_session_store(store))
+    pub fn app_with_sessions(&self, routes: Router, store: impl SessionStore + Clone) -> Router {
+        self.wrap(
+            routes,
+            WireInspector::new(self.carried_query).with_session_store(store),
+        )
     }
 
     fn wrap(&self, routes: Router, inspector: WireInspector) -> Router {
@@ -98,25 +118,28 @@ impl Chapter {
                 get(|| async {
                     (
                         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-                        STYLESHEET,
+                        layout::STYLESHEET,
                     )
                 }),
             )
             .fallback(move |uri: Uri| async move { chapter.not_found(uri) })
             // A page asked for with a method it does not answer, such as a
             // POST to /countView/: a page that says so, not an empty 405.
-            .method_not_allowed_fallback(|method: Method, uri: Uri| async move {
+            .method_not_allowed_fallback(move |method: Method, uri: Uri| async move {
+                let carried = chapter.carried(&uri);
                 ErrorPage::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "Method not allowed",
                     format!("{} does not answer {method} requests.", uri.path()),
                 )
+                .with_back_link(with_query("/", carried.as_deref()))
             })
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .layer(middleware::from_fn_with_state(
                 inspector,
                 crate::inspector::inspect,
             ))
+            .layer(middleware::from_fn_with_state(chapter, head_changes_nothing))
             .layer(middleware::from_fn(security_headers))
     }
 
@@ -134,18 +157,71 @@ impl Chapter {
         if path == "/" {
             return Redirect::temporary(&format!("{}{query}", self.pages[0].path)).into_response();
         }
+        let carried = self.carried(&uri);
         let content = html! {
             h1 { "Page not found" }
             p { "This chapter has no page at " code { (path) } "." }
             p { "Its pages are:" }
             ul {
                 @for page in self.pages {
-                    li { a href=(page.path) { (page.label) } " (" code { (page.path) } ")" }
+                    li { a href=(with_query(page.path, carried.as_deref())) { (page.label) } " (" code { (page.path) } ")" }
                 }
             }
         };
-        (StatusCode::NOT_FOUND, self.page("Page not found", content)).into_response()
+        let page = self.page_with_query("Page not found", content, carried.as_deref());
+        (StatusCode::NOT_FOUND, page).into_response()
     }
+
+    /// The carried query parameter of this request, as `name=value`, ready
+    /// to append to a link.
+    fn carried(&self, uri: &Uri) -> Option<String> {
+        let name = self.carried_query?;
+        let (_, value) = form_urlencoded::parse(uri.query()?.as_bytes()).find(|(key, _)| key == name)?;
+        Some(
+            form_urlencoded::Serializer::new(String::new())
+                .append_pair(name, &value)
+                .finish(),
+        )
+    }
+}
+
+/// `path`, with `?query` if there is one.
+fn with_query(path: &str, query: Option<&str>) -> String {
+    match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_string(),
+    }
+}
+
+/// A `HEAD` request asks for the headers a `GET` would get, without the
+/// page, and HTTP calls it *safe*: it must change nothing. Yet the course's
+/// pages do change things on `GET`, as the notes' did: a count goes up, a
+/// session begins. (axum, like Django, answers `HEAD` by running the `GET`
+/// handler.) So the kit answers `HEAD` itself and runs no chapter code: a
+/// page of the chapter is `200 OK` HTML, a path without its final slash is
+/// redirected, anything else is not found. Link checkers, prefetchers and
+/// `curl -I` can look, and nothing is counted.
+async fn head_changes_nothing(State(chapter): State<Chapter>, request: Request, next: Next) -> Response {
+    if request.method() != Method::HEAD {
+        return next.run(request).await;
+    }
+    let path = request.uri().path();
+    if path == "/course.css" {
+        return ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], ()).into_response();
+    }
+    if chapter.pages.iter().any(|page| page.path == path) {
+        return (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            (),
+        )
+            .into_response();
+    }
+    let mut response = chapter.not_found(request.uri().clone());
+    *response.body_mut() = axum::body::Body::empty();
+    response
 }
 
 /// Headers every response carries. `nosniff` stops a browser from guessing a
@@ -167,106 +243,4 @@ async fn security_headers(request: Request, next: Next) -> Response {
         ),
     );
     response
-}
-
-/// The page layout itself, shared by chapter pages and error pages.
-fn layout(title: &str, header: Markup, content: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="icon" href="data:,";
-                link rel="stylesheet" href="/course.css";
-            }
-            body {
-                header { (header) }
-                main { (content) }
-                // The wire inspector fills this element in once the
-                // response, with all of its Set-Cookie headers, is final.
-                aside #wire aria-label="Wire inspector" {}
-            }
-        }
-    }
-}
-
-/// A request the server will not (or cannot) carry out, as a page that says
-/// why. Handlers return `Result<_, ErrorPage>` and use `?`: a session-store
-/// failure becomes a 500 page, a failed CSRF check a 403 page, and so on.
-///
-/// Returning one does not undo what the handler already wrote: tower-sessions
-/// skips saving the session only after a 5xx. So a handler checks first (the
-/// CSRF token, the form) and writes only once every check has passed.
-#[derive(Debug)]
-pub struct ErrorPage {
-    pub status: StatusCode,
-    pub title: String,
-    pub message: String,
-}
-
-impl ErrorPage {
-    pub fn new(status: StatusCode, title: &str, message: String) -> Self {
-        Self {
-            status,
-            title: title.to_string(),
-            message,
-        }
-    }
-
-    pub fn forbidden(title: &str, message: String) -> Self {
-        Self::new(StatusCode::FORBIDDEN, title, message)
-    }
-
-    pub fn bad_request(title: &str, message: String) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, title, message)
-    }
-
-    /// The answer to a request whose body is larger than [`BODY_LIMIT`]. The
-    /// body is not read past the limit, so nothing in it is acted on.
-    pub fn payload_too_large() -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request too large",
-            format!(
-                "This request's body is larger than the {BODY_LIMIT} bytes this course accepts, \
-                 so the server did not read it. Nothing was changed."
-            ),
-        )
-    }
-}
-
-/// The in-memory store of the course never fails, but a handler must not
-/// panic if a store did: it answers 500 with a page that says what went wrong.
-impl From<tower_sessions::session::Error> for ErrorPage {
-    fn from(error: tower_sessions::session::Error) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Server error",
-            format!("The session store failed: {error}"),
-        )
-    }
-}
-
-/// The same, for a store called directly (chapter 7 looks ids up itself).
-impl From<tower_sessions::session_store::Error> for ErrorPage {
-    fn from(error: tower_sessions::session_store::Error) -> Self {
-        Self::from(tower_sessions::session::Error::Store(error))
-    }
-}
-
-impl IntoResponse for ErrorPage {
-    fn into_response(self) -> Response {
-        let header = html! { p.chapter { a href="/" { "Back to the start" } } };
-        let content = html! {
-            h1 { (self.title) }
-            p.notice { (self.message) }
-            p { "HTTP status: " code { (self.status) } }
-            // The link above starts afresh; a session carried in the URL
-            // (chapter 7) is still in the address of the page before.
-            p { "Your browser's Back button returns to the page you came from." }
-        };
-        (self.status, layout(&self.title, header, content)).into_response()
-    }
 }

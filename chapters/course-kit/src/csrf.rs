@@ -8,7 +8,7 @@
 //! whose token is missing or wrong is refused with 403.
 //!
 //! The token is kept in one of two places:
-//! - [`token_from_cookie`] / [`check_cookie`]: in a `csrftoken` cookie; the
+//! - [`issue_cookie_token`] / [`check_cookie_token`]: in a `csrftoken` cookie; the
 //!   form field must equal the cookie ("double submit"). This needs no
 //!   session, so the cookie cart of chapter 4 uses it. Its weakness: another
 //!   site cannot *read* the cookie, but anyone who can *write* a cookie for
@@ -16,13 +16,19 @@
 //!   on another port can (cookies ignore ports). Real sites therefore sign
 //!   the token with a server-side key, or also check the request's `Origin`
 //!   or `Sec-Fetch-Site` header.
-//! - [`token_in_session`] / [`check_session`]: in the session record. The
+//! - [`issue_session_token`] / [`check_session_token`]: in the session record. The
 //!   session chapters use it, and chapter 7 must: its cookie-free visitors
 //!   have no cookie to compare with.
+//!
+//! Browsers also say where a request comes from: the `Origin` header, and
+//! since 2020 `Sec-Fetch-Site`. [`check_same_origin`] refuses a form posted
+//! from a page of another origin, whatever the token says. It closes the
+//! double-submit cookie's hole, and it is what modern Django checks too.
 
+use axum::http::{HeaderMap, header};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use maud::{Markup, html};
-use rand::RngCore;
+use subtle::ConstantTimeEq;
 use tower_cookies::{
     Cookie, Cookies,
     cookie::{SameSite, time::Duration},
@@ -48,9 +54,7 @@ pub fn hidden_input(token: &str) -> Markup {
 /// A fresh random token: 32 random bytes, written in base64url (43
 /// characters), which is safe in a cookie, a URL and a form.
 fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    URL_SAFE_NO_PAD.encode(crate::random::bytes::<32>())
 }
 
 fn looks_like_token(value: &str) -> bool {
@@ -63,16 +67,13 @@ fn looks_like_token(value: &str) -> bool {
 /// Compares without stopping at the first difference, so that the time taken
 /// does not tell an attacker how much of a guess was right.
 fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// The token in the browser's `csrftoken` cookie, or a new one (and the
-/// `Set-Cookie` that stores it) when the browser has none yet.
-pub fn token_from_cookie(cookies: &Cookies) -> String {
+/// The token in the browser's `csrftoken` cookie. When the browser has none
+/// yet, this makes a new one and **sets the cookie**: the response gets a
+/// `Set-Cookie: csrftoken=…`.
+pub fn issue_cookie_token(cookies: &Cookies) -> String {
     if let Some(cookie) = cookies.get(COOKIE)
         && looks_like_token(cookie.value())
     {
@@ -90,7 +91,7 @@ pub fn token_from_cookie(cookies: &Cookies) -> String {
 }
 
 /// Accepts a form post only if its token equals the one in the cookie.
-pub fn check_cookie(cookies: &Cookies, submitted: &str) -> Result<(), ErrorPage> {
+pub fn check_cookie_token(cookies: &Cookies, submitted: &str) -> Result<(), ErrorPage> {
     match cookies.get(COOKIE) {
         None => Err(refused(&format!(
             "Your browser sent no csrftoken cookie, so the server cannot tell this post from one forged by another site. \
@@ -108,8 +109,10 @@ pub fn check_cookie(cookies: &Cookies, submitted: &str) -> Result<(), ErrorPage>
     }
 }
 
-/// The token stored in the session, or a new one stored there now.
-pub async fn token_in_session(session: &Session) -> Result<String, ErrorPage> {
+/// The token stored in the session. When there is none yet, this makes a
+/// new one and stores it, which **starts a session** if the visitor had
+/// none: the response then sets the session cookie.
+pub async fn issue_session_token(session: &Session) -> Result<String, ErrorPage> {
     if let Some(token) = session.get::<String>(SESSION_KEY).await? {
         return Ok(token);
     }
@@ -119,13 +122,53 @@ pub async fn token_in_session(session: &Session) -> Result<String, ErrorPage> {
 }
 
 /// Accepts a form post only if its token equals the one in the session.
-pub async fn check_session(session: &Session, submitted: &str) -> Result<(), ErrorPage> {
+pub async fn check_session_token(session: &Session, submitted: &str) -> Result<(), ErrorPage> {
     match session.get::<String>(SESSION_KEY).await? {
         None => Err(refused(
             "This request belongs to no session that has a form token: your browser blocks cookies (chapter 7 shows a way around that), the session expired, the server restarted, or the form did not come from this site.",
         )),
         Some(token) if same_token(&token, submitted) => Ok(()),
         Some(_) => Err(mismatch(submitted)),
+    }
+}
+
+/// Why the request looks like it comes from a page of another origin (a
+/// scheme, host and port other than this server's), if it does.
+///
+/// A request without either header comes from no page at all (curl, a
+/// script), and a browser's cookies are not in it: it cannot be forged
+/// against a visitor, so it passes here, and the token check does the rest.
+pub fn cross_origin(headers: &HeaderMap) -> Option<String> {
+    let text = |value: &axum::http::HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
+    // `same-origin`: a page of this server. `none`: the visitor typed the
+    // address or used a bookmark. Anything else (`same-site`, another port
+    // of 127.0.0.1; `cross-site`) is another origin.
+    if let Some(site) = headers.get("sec-fetch-site").map(text)
+        && site != "same-origin"
+        && site != "none"
+    {
+        return Some(format!("the browser says so (Sec-Fetch-Site: {site})"));
+    }
+    let origin = headers.get(header::ORIGIN).map(text)?;
+    let host = headers.get(header::HOST).map(text).unwrap_or_default();
+    let ours = [format!("http://{host}"), format!("https://{host}")];
+    if host.is_empty() || !ours.contains(&origin) {
+        return Some(format!(
+            "it comes from {origin}, and this server is http://{host}"
+        ));
+    }
+    None
+}
+
+/// Accepts a form post only if it comes from a page of this server's own
+/// origin (see [`cross_origin`]).
+pub fn check_same_origin(headers: &HeaderMap) -> Result<(), ErrorPage> {
+    match cross_origin(headers) {
+        Some(reason) => Err(refused(&format!(
+            "This form was sent from a page of another origin: {reason}. \
+             A token alone cannot prove where a form came from, so the origin is checked too."
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -153,6 +196,29 @@ mod tests {
         let (a, b) = (new_token(), new_token());
         assert!(looks_like_token(&a) && looks_like_token(&b));
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_post_from_another_origin_is_refused() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, value.parse().unwrap());
+            }
+            map
+        };
+        let own = [("host", "127.0.0.1:3004"), ("origin", "http://127.0.0.1:3004")];
+        assert_eq!(cross_origin(&headers(&own)), None);
+        assert_eq!(cross_origin(&headers(&[("sec-fetch-site", "same-origin")])), None);
+        assert_eq!(cross_origin(&headers(&[("sec-fetch-site", "none")])), None);
+        assert_eq!(cross_origin(&headers(&[])), None, "curl sends neither");
+        // Another port of the same host is the same *site*, but another origin.
+        let other_port = [("host", "127.0.0.1:3004"), ("origin", "http://127.0.0.1:19099")];
+        assert!(cross_origin(&headers(&other_port)).is_some());
+        assert!(cross_origin(&headers(&[("sec-fetch-site", "same-site")])).is_some());
+        assert!(cross_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_some());
+        assert!(cross_origin(&headers(&[("origin", "null"), ("host", "x")])).is_some());
+        assert!(check_same_origin(&headers(&other_port)).is_err());
     }
 
     #[test]

@@ -1,12 +1,12 @@
-//! Forms: reading a posted form without ever failing with a bare error, and
-//! drawing a field with its error message beside it.
+//! Forms: reading a posted form or a query string without ever failing with
+//! a bare error, and drawing a text field with its error message beside it.
 
 use axum::{
     Form,
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::request::Parts,
 };
-use maud::{Markup, html};
+use maud::{Markup, Render, html};
 use serde::de::DeserializeOwned;
 
 use crate::ErrorPage;
@@ -66,25 +66,33 @@ where
 }
 
 /// A labelled text input that shows what the user typed and, if the value
-/// was refused, why. `inputmode` is a hint for phone keyboards ("text" or
-/// "numeric").
+/// was refused, why. Put it in a page with `(TextField { .. })`.
 ///
-/// The fields deliberately carry no `required` or `maxlength`: the browser
+/// The field deliberately carries no `required` or `maxlength`: the browser
 /// would then stop a learner from ever seeing the server's own checks, and
 /// the server must check anyway, because anyone can send any request.
-pub fn text_field(
-    label: &str,
-    name: &str,
-    value: &str,
-    inputmode: &str,
-    error: Option<&str>,
-) -> Markup {
-    html! {
-        p {
-            label for=(name) { (label) }
-            input type="text" id=(name) name=(name) value=(value) inputmode=(inputmode);
-            @if let Some(error) = error {
-                span.error role="alert" { (error) }
+pub struct TextField<'a> {
+    pub label: &'a str,
+    /// The form field's name, which is also the input's id.
+    pub name: &'a str,
+    /// What the user typed, shown again.
+    pub value: &'a str,
+    /// A number field: phones then show a keypad.
+    pub numeric: bool,
+    /// Why the value was refused, if it was.
+    pub error: Option<&'a str>,
+}
+
+impl Render for TextField<'_> {
+    fn render(&self) -> Markup {
+        let inputmode = if self.numeric { "numeric" } else { "text" };
+        html! {
+            p {
+                label for=(self.name) { (self.label) }
+                input type="text" id=(self.name) name=(self.name) value=(self.value) inputmode=(inputmode);
+                @if let Some(error) = self.error {
+                    span.error role="alert" { (error) }
+                }
             }
         }
     }

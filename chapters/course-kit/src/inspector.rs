@@ -20,29 +20,35 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use maud::{Markup, html};
-use time::{OffsetDateTime, macros::format_description};
 use tower_cookies::cookie::{Cookie, SameSite};
 use tower_sessions::{SessionStore, session::Id};
 
-use crate::{ErrorPage, SESSION_COOKIE, chapter::BODY_LIMIT};
+use crate::{
+    BODY_LIMIT, ErrorPage, SESSION_COOKIE,
+    layout::{INSPECTOR_PLACEHOLDER, format_date},
+};
 
-/// The empty element of the layout that the inspector fills in.
-const PLACEHOLDER: &str = r#"<aside id="wire" aria-label="Wire inspector"></aside>"#;
-
-/// The inspector's state: where to find session records, if the chapter has any.
+/// The inspector's state: where to find session records, if the chapter has
+/// any, and the query parameter that carries a session id in URLs and forms
+/// (chapter 7's `sid`), if the chapter has one.
 #[derive(Clone, Default)]
-pub struct WireInspector {
+pub(crate) struct WireInspector {
     store: Option<Arc<dyn SessionStore>>,
+    carried_query: Option<&'static str>,
 }
 
 impl WireInspector {
-    pub fn new() -> Self {
-        Self::default()
+    pub(crate) fn new(carried_query: Option<&'static str>) -> Self {
+        Self {
+            store: None,
+            carried_query,
+        }
     }
 
-    pub fn with_session_store(store: impl SessionStore + Clone) -> Self {
+    pub(crate) fn with_session_store(self, store: impl SessionStore + Clone) -> Self {
         Self {
             store: Some(Arc::new(store)),
+            ..self
         }
     }
 }
@@ -58,7 +64,7 @@ struct RequestSeen {
 }
 
 /// The middleware function; see the module documentation.
-pub async fn inspect(
+pub(crate) async fn inspect(
     State(inspector): State<WireInspector>,
     request: Request,
     next: Next,
@@ -101,17 +107,20 @@ pub async fn inspect(
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let page = String::from_utf8_lossy(&bytes);
-    if !page.contains(PLACEHOLDER) {
+    if !page.contains(INSPECTOR_PLACEHOLDER) {
         return Response::from_parts(parts, Body::from(bytes));
     }
 
     let set_cookies = crate::header_strings(&parts.headers, header::SET_COOKIE);
     let session = match &inspector.store {
-        Some(store) => Some(session_shown(store.as_ref(), &seen, &set_cookies).await),
+        Some(store) => {
+            let named = named_session(&seen, &set_cookies, inspector.carried_query, &page);
+            Some(session_shown(store.as_ref(), named).await)
+        }
         None => None,
     };
     let panel = render(&seen, parts.status, &set_cookies, session.as_ref());
-    let page = page.replacen(PLACEHOLDER, &panel.into_string(), 1);
+    let page = page.replacen(INSPECTOR_PLACEHOLDER, &panel.into_string(), 1);
 
     // The body changed length, so the old Content-Length no longer holds.
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -136,8 +145,11 @@ fn content_type_is(headers: &HeaderMap, mime: &str) -> bool {
 }
 
 /// The request's cookies exactly as sent: `name=value` pairs separated by `;`.
-/// They are shown raw, without decoding, because the point is to show the wire.
-pub fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+/// They are shown raw, without decoding, because the point is to show the
+/// wire. This split is written out here on purpose, rather than left to a
+/// cookie parser: a parser decodes `%`-escapes and drops what it cannot
+/// read, and the inspector must show exactly the bytes that came.
+fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -160,7 +172,7 @@ pub fn cookie_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
 /// `Cookie` header that is not UTF-8, and each one that does not parse, such
 /// as a pair without `=` or a `%`-escape that does not decode to UTF-8. A
 /// chapter sees no such cookie at all, so only the inspector can say so.
-pub fn unreadable_cookies(headers: &HeaderMap) -> Vec<String> {
+fn unreadable_cookies(headers: &HeaderMap) -> Vec<String> {
     let name_of = |pair: &str| match pair.split('=').next().unwrap_or("").trim() {
         "" => "(no name)".to_string(),
         name => name.to_string(),
@@ -187,60 +199,99 @@ pub fn unreadable_cookies(headers: &HeaderMap) -> Vec<String> {
 
 /// What the inspector found in the session store for this exchange.
 enum SessionShown {
-    /// No session cookie crossed the wire in either direction.
+    /// No session id crossed the wire in either direction.
     None,
     /// The response tells the browser to delete its session cookie.
     Deleted,
-    /// The id the cookie names, and the record stored under it, if any.
+    /// The id this exchange carried, where it was carried, and the record
+    /// stored under it, if any.
     Record {
         id: String,
+        carried_in: &'static str,
         record: Option<tower_sessions::session::Record>,
     },
 }
 
-/// Finds the session this exchange is about: the id in a `Set-Cookie` of the
-/// response if there is one (a new or renewed session), else the id in the
-/// request's cookie.
-async fn session_shown(
-    store: &dyn SessionStore,
+/// The session id this exchange is about, and where it travelled: a
+/// `Set-Cookie` of the response if there is one (a new or renewed session),
+/// else the request's cookie; and in a chapter that carries the id in URLs,
+/// the request's URL or form, else the links of the page sent back.
+fn named_session(
     seen: &RequestSeen,
     set_cookies: &[String],
-) -> SessionShown {
+    carried_query: Option<&str>,
+    page: &str,
+) -> Named {
     let from_response = set_cookies
         .iter()
         .filter_map(|raw| Cookie::parse(raw.as_str()).ok())
         .rfind(|cookie| cookie.name() == SESSION_COOKIE);
-    let id = match from_response {
-        Some(cookie) if is_removal(&cookie) => return SessionShown::Deleted,
-        Some(cookie) => cookie.value().to_string(),
-        None => match seen
-            .cookie_pairs
-            .iter()
-            .rfind(|(name, _)| name == SESSION_COOKIE)
-        {
-            Some((_, value)) => value.clone(),
-            None => return SessionShown::None,
-        },
+    match from_response {
+        Some(cookie) if is_removal(&cookie) => return Named::Deleted,
+        Some(cookie) => return Named::Id(cookie.value().to_string(), "the cookie"),
+        None => {}
+    }
+    let in_cookie = seen.cookie_pairs.iter().rfind(|(name, _)| name == SESSION_COOKIE);
+    if let Some((_, value)) = in_cookie {
+        return Named::Id(value.clone(), "the cookie");
+    }
+    let Some(name) = carried_query else {
+        return Named::Nothing;
+    };
+    let query = seen.target.split_once('?').map_or("", |(_, query)| query);
+    let in_request = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .chain(seen.form_fields.iter().cloned())
+        .find(|(key, _)| key == name);
+    if let Some((_, id)) = in_request {
+        return Named::Id(id, "the URL or a hidden form field");
+    }
+    // A session begun by this very request is named only in the links of
+    // the page it gets back: `href="/path/?sid=…"`.
+    let marker = format!("?{name}=");
+    let in_page: Option<String> = page.find(&marker).map(|at| {
+        page[at + marker.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    });
+    match in_page {
+        Some(id) if !id.is_empty() => Named::Id(id, "the links of this page"),
+        _ => Named::Nothing,
+    }
+}
+
+/// Which session an exchange names, and where.
+enum Named {
+    Nothing,
+    /// The response deletes the session cookie.
+    Deleted,
+    Id(String, &'static str),
+}
+
+/// Looks the named session up in the store.
+async fn session_shown(store: &dyn SessionStore, named: Named) -> SessionShown {
+    let (id, carried_in) = match named {
+        Named::Deleted => return SessionShown::Deleted,
+        Named::Nothing => return SessionShown::None,
+        Named::Id(id, carried_in) => (id, carried_in),
     };
     let record = match id.parse::<Id>() {
         Ok(parsed) => store.load(&parsed).await.ok().flatten(),
         Err(_) => None,
     };
-    SessionShown::Record { id, record }
+    SessionShown::Record {
+        id,
+        carried_in,
+        record,
+    }
 }
 
-pub(crate) fn is_removal(cookie: &Cookie<'_>) -> bool {
+/// Whether a `Set-Cookie` tells the browser to delete the cookie.
+fn is_removal(cookie: &Cookie<'_>) -> bool {
     cookie
         .max_age()
         .is_some_and(|age| age.is_zero() || age.is_negative())
-}
-
-/// Formats a moment the way every page of the course shows it.
-pub fn format_date(date: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    date.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_else(|_| date.to_string())
 }
 
 fn render(
@@ -375,13 +426,13 @@ fn set_cookie(raw: &str) -> Markup {
 fn session_record(session: &SessionShown) -> Markup {
     html! {
         @match session {
-            SessionShown::None => p { "No session cookie crossed the wire, so there is no session to look up." },
+            SessionShown::None => p { "No session id crossed the wire, so there is no session to look up." },
             SessionShown::Deleted => p { "The response deletes the session cookie: the browser will forget the id, and the server no longer has a record for it." },
-            SessionShown::Record { id, record: None } => p {
-                "The cookie names the session " code { (id) } ", but the store has " strong { "no record" } " under that id (it expired, or the server restarted)."
+            SessionShown::Record { id, carried_in, record: None } => p {
+                "The session " code { (id) } " is named in " (carried_in) ", but the store has " strong { "no record" } " under that id (it expired, was made up, or the server restarted)."
             },
-            SessionShown::Record { id, record: Some(record) } => {
-                p { "Only the id " code { (id) } " crosses the wire. The data stays here, on the server:" }
+            SessionShown::Record { id, carried_in, record: Some(record) } => {
+                p { "Only the id " code { (id) } " crosses the wire, in " (carried_in) ". The data stays here, on the server:" }
                 table {
                     thead { tr { th { "Key" } th { "Value (as JSON)" } } }
                     tbody {

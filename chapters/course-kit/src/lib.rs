@@ -3,41 +3,57 @@
 //!
 //! A learner does not need to read this crate before a chapter. It holds:
 //!
-//! - [`Chapter`]: a chapter's number, title and pages, and the shared page
-//!   layout ([`Chapter::page`]).
-//! - [`Chapter::app`]: wraps a chapter's routes with what every chapter shares:
-//!   the stylesheet, the "missing slash" redirects, a clear 404 page, security
-//!   headers, a request-body limit, and the **wire inspector**
-//!   ([`inspector`]), the panel at the bottom of every page that shows what
-//!   this exchange carried.
-//! - [`serve`]: the command line, the server start-up, the request log on the
-//!   terminal ([`request_log`]) and a clean stop on Ctrl-C.
+//! - [`Chapter`]: a chapter's number, title and pages; [`Chapter::page`]
+//!   draws a page in the course's layout, and [`Chapter::app`] wraps the
+//!   chapter's routes with what every chapter shares: the stylesheet, the
+//!   "missing slash" redirects, clear 404 and 405 pages, security headers, a
+//!   request-body limit, and the **wire inspector**, the panel at the bottom
+//!   of every page that shows what this exchange carried.
+//! - [`serve`]: the command line ([`Settings`]), the server start-up, the
+//!   request log on the terminal, and a clean stop on Ctrl-C.
 //! - [`csrf`]: cross-site request forgery tokens for the chapters with forms.
-//! - [`forms`]: form fields with an error message beside them, and the
-//!   extractor that turns a malformed form body into a clear page.
-//! - [`testing`]: the in-process browser that `tests/` uses.
+//! - [`forms`]: reading a form without a bare error, and a text field with
+//!   its error message beside it.
+//! - [`shop`]: the shopping cart's form, its checks and the cart itself,
+//!   shared by the chapters that keep a cart (in cookies or in the session).
+//! - [`sessions`]: the session store of the session chapters, which deletes
+//!   expired sessions and never grows past a limit, and `--session-expiry`.
+//! - [`ErrorPage`]: a request the server refuses, as a page that says why.
 
+mod app;
 mod chapter;
 pub mod csrf;
+mod error_page;
 pub mod forms;
-pub mod inspector;
-pub mod request_log;
+mod inspector;
+mod layout;
+mod random;
+mod request_log;
 mod serve;
-pub mod testing;
+pub mod sessions;
+mod settings;
+pub mod shop;
 
-pub use chapter::{BODY_LIMIT, Chapter, ErrorPage, PageLink};
+pub use app::{App, OtherSite, Sites};
+pub use chapter::{Chapter, PageLink};
+pub use error_page::ErrorPage;
+pub use layout::format_date;
+pub use random::use_predictable_ids_for_screenshots;
 pub use serve::serve;
+pub use settings::{CliOption, OptionValue, Settings};
 
 /// The name of the session cookie in every chapter that has a session. It is
 /// Django's name, so that students who know the notes recognise it.
 pub const SESSION_COOKIE: &str = "sessionid";
 
+/// The largest request body any chapter accepts. The forms of the course send
+/// a few hundred bytes; refusing more keeps a hostile client from making the
+/// server buffer megabytes.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
 /// Every value of one header, as text. A header is bytes on the wire, and a
 /// client may send bytes that are not UTF-8; they are shown, not refused.
-pub(crate) fn header_strings(
-    headers: &axum::http::HeaderMap,
-    name: axum::http::HeaderName,
-) -> Vec<String> {
+fn header_strings(headers: &axum::http::HeaderMap, name: axum::http::HeaderName) -> Vec<String> {
     headers
         .get_all(name)
         .iter()
@@ -47,7 +63,7 @@ pub(crate) fn header_strings(
 
 /// What a request asked for, as its request line says it: the path and the
 /// query string, e.g. `/hello/?name=Ada`.
-pub(crate) fn request_target(uri: &axum::http::Uri) -> String {
+fn request_target(uri: &axum::http::Uri) -> String {
     uri.path_and_query()
         .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
 }
