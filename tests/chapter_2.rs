@@ -58,7 +58,9 @@ async fn page2_first_does_not_work() {
 
 #[tokio::test]
 async fn without_cookies_the_test_cookie_never_works() {
-    let mut browser = Site::start(chapter_2::CHAPTER, chapter_2::app).await.browser_without_cookies();
+    let mut browser = Site::start(chapter_2::CHAPTER, chapter_2::app)
+        .await
+        .browser_without_cookies();
     let home = browser.get("/home/").await;
     assert!(
         home.set_cookie("sessionid").is_some(),
@@ -87,7 +89,9 @@ async fn transcript() {
     let home = browser.get("/home/").await;
     let worked = browser.click(&home, "go to page 2").await;
     let again = browser.get("/page2/").await;
-    let mut refuses = Site::start(chapter_2::CHAPTER, chapter_2::app).await.browser_without_cookies();
+    let mut refuses = Site::start(chapter_2::CHAPTER, chapter_2::app)
+        .await
+        .browser_without_cookies();
     refuses.get("/home/").await;
     let never = refuses.get("/page2/").await;
     let text = [

@@ -18,8 +18,8 @@ async fn the_count_goes_up_on_every_visit() {
         assert_eq!(browser.cookie("count"), Some(expected.to_string().as_str()));
         snapshot!(format!("visit_{expected}"), page.snapshot());
         if expected == 2 {
-            // The inspector is the point here: the cookie sent, and the one set.
-            snapshot!("visit_2_inspector", page.inspector_snapshot());
+            // The whole page, layout and wire inspector included: the
+            // inspector is the point here, the cookie sent and the one set.
             snapshot!("full_page", page.full_snapshot());
         }
     }
@@ -27,7 +27,9 @@ async fn the_count_goes_up_on_every_visit() {
 
 #[tokio::test]
 async fn without_cookies_the_count_stays_at_one() {
-    let mut browser = Site::start(chapter_3::CHAPTER, chapter_3::app).await.browser_without_cookies();
+    let mut browser = Site::start(chapter_3::CHAPTER, chapter_3::app)
+        .await
+        .browser_without_cookies();
     for _ in 0..3 {
         let page = browser.get("/countView/").await;
         assert!(

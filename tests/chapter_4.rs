@@ -183,8 +183,15 @@ async fn a_post_from_another_origin_is_refused_even_with_a_matching_token() {
     ] {
         let page = browser.post_from(origin, site, ADD, &fields).await;
         assert_eq!(page.status, 403, "{origin}");
-        assert!(page.main_text().contains("another origin"), "{}", page.main_text());
-        assert!(page.set_cookie("cart_cGxhbnRlZA").is_none(), "nothing stored");
+        assert!(
+            page.main_text().contains("another origin"),
+            "{}",
+            page.main_text()
+        );
+        assert!(
+            page.set_cookie("cart_cGxhbnRlZA").is_none(),
+            "nothing stored"
+        );
     }
     // The same post from the chapter's own page is accepted: the check
     // refuses where a form came from, not the form.

@@ -40,14 +40,20 @@ async fn without_cookies_the_cart_travels_in_urls_and_forms() {
         index.set_cookie("sessionid").is_none(),
         "no session cookie before the browser has shown it keeps cookies"
     );
-    assert!(index.set_cookie("cookietest").is_some(), "only the test cookie is offered");
+    assert!(
+        index.set_cookie("cookietest").is_some(),
+        "only the test cookie is offered"
+    );
     snapshot!("cookies_off_1_index", index.snapshot());
 
     // The form's CSRF token is the first thing stored: a session begins,
     // and from now on every link and form carries its id.
     let form = browser.click(&index, "Add Item").await;
     let display_link = form.link("Display Items").unwrap();
-    assert!(display_link.starts_with("/displayItems/?sid="), "{display_link}");
+    assert!(
+        display_link.starts_with("/displayItems/?sid="),
+        "{display_link}"
+    );
     let sid = sid_in(&display_link);
     assert!(
         form.forms()[0]
@@ -112,7 +118,10 @@ async fn with_cookies_a_new_session_goes_straight_into_the_cookie() {
     let mut browser = site().await.browser();
     let index = browser.get("/").await;
     assert!(index.set_cookie("cookietest").is_some());
-    assert!(index.set_cookie("sessionid").is_none(), "nothing to keep yet");
+    assert!(
+        index.set_cookie("sessionid").is_none(),
+        "nothing to keep yet"
+    );
 
     // The test cookie came back: the new session's id goes into the
     // cookie, and never into a URL.
@@ -155,8 +164,15 @@ async fn a_session_that_travelled_in_urls_gets_a_new_id_in_its_cookie() {
     // cookie under a new id, and keeps its count.
     let second = owner.click(&first, "Count again").await;
     assert!(second.main_text().contains("Count: 2"));
-    assert!(second.main_text().contains("moves into the sessionid cookie"));
-    let new_id = owner.cookie("sessionid").expect("the session cookie").to_string();
+    assert!(
+        second
+            .main_text()
+            .contains("moves into the sessionid cookie")
+    );
+    let new_id = owner
+        .cookie("sessionid")
+        .expect("the session cookie")
+        .to_string();
     assert_ne!(new_id, old_id, "an id from a URL never becomes a cookie");
     // This page was drawn before the move, so its links still name the old
     // id; the cookie goes with them, and wins. From the next page on, URLs
@@ -206,7 +222,10 @@ async fn a_forged_sid_is_never_adopted() {
         )
         .await;
     assert_eq!(hidden.status, 403, "a new session has no CSRF token yet");
-    assert!(hidden.set_cookies().is_empty(), "a refused request sets no cookie");
+    assert!(
+        hidden.set_cookies().is_empty(),
+        "a refused request sets no cookie"
+    );
 }
 
 #[tokio::test]
@@ -263,7 +282,11 @@ async fn a_cross_site_request_never_hands_over_a_session() {
     .await;
     assert_eq!(post.status, 403);
     assert!(
-        post.headers.get_all(header::SET_COOKIE).iter().next().is_none(),
+        post.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .next()
+            .is_none(),
         "no cookie at all on a refused request"
     );
 
@@ -271,14 +294,22 @@ async fn a_cross_site_request_never_hands_over_a_session() {
     // URL finds no session either, and gets no session cookie.
     let link = answer(
         site.router(),
-        forged("GET", &format!("/displayItems/?sid={attackers_id}"), String::new()),
+        forged(
+            "GET",
+            &format!("/displayItems/?sid={attackers_id}"),
+            String::new(),
+        ),
     )
     .await;
     assert_eq!(link.status, 200);
-    assert!(link.body.contains("another site must not choose your session"));
+    assert!(
+        link.body
+            .contains("another site must not choose your session")
+    );
     let set: Vec<_> = link.headers.get_all(header::SET_COOKIE).iter().collect();
     assert!(
-        set.iter().all(|value| !value.to_str().unwrap().starts_with("sessionid=")),
+        set.iter()
+            .all(|value| !value.to_str().unwrap().starts_with("sessionid=")),
         "{set:?}"
     );
     assert!(
@@ -289,7 +320,9 @@ async fn a_cross_site_request_never_hands_over_a_session() {
     );
 
     // The same link followed on this site still works for its owner.
-    let own = attacker.get(&format!("/displayItems/?sid={attackers_id}")).await;
+    let own = attacker
+        .get(&format!("/displayItems/?sid={attackers_id}"))
+        .await;
     assert!(own.main_text().contains("by URL"));
 }
 
@@ -316,11 +349,17 @@ async fn a_refused_form_sets_no_cookie_and_keeps_the_session_in_its_links() {
 
     // A bad token: the 403 page's link back keeps the session too.
     let forged = browser
-        .post(&format!("{ADD}?sid={sid}"), &[("name", "x"), ("quantity", "1")])
+        .post(
+            &format!("{ADD}?sid={sid}"),
+            &[("name", "x"), ("quantity", "1")],
+        )
         .await;
     assert_eq!(forged.status, 403);
     assert!(forged.set_cookies().is_empty());
-    assert_eq!(forged.link("Back to the start"), Some(format!("/?sid={sid}")));
+    assert_eq!(
+        forged.link("Back to the start"),
+        Some(format!("/?sid={sid}"))
+    );
 
     let cart = browser.get(&format!("/displayItems/?sid={sid}")).await;
     assert!(cart.main_text().contains("apple | 2") && !cart.main_text().contains("pear"));
@@ -342,9 +381,14 @@ async fn a_mistyped_address_keeps_the_session() {
     let back = browser.click(&missing, "Count my visits").await;
     assert!(back.main_text().contains("Count: 2"));
 
-    let wrong_method = browser.post(&format!("/displayItems/?sid={sid}"), &[]).await;
+    let wrong_method = browser
+        .post(&format!("/displayItems/?sid={sid}"), &[])
+        .await;
     assert_eq!(wrong_method.status, 405);
-    assert_eq!(wrong_method.link("Back to the start"), Some(format!("/?sid={sid}")));
+    assert_eq!(
+        wrong_method.link("Back to the start"),
+        Some(format!("/?sid={sid}"))
+    );
 }
 
 #[tokio::test]
@@ -401,7 +445,11 @@ async fn transcript() {
     let count = on.get("/pageCount/").await;
     walk_on.push(count.transcript(&found));
     let again = on.click(&count, "Count again").await;
-    assert!(again.main_text().contains("moves into the sessionid cookie"));
+    assert!(
+        again
+            .main_text()
+            .contains("moves into the sessionid cookie")
+    );
     walk_on.push(again.transcript(&found));
     let form = on.get(ADD).await;
     walk_on.push(form.transcript(&found));
@@ -410,7 +458,10 @@ async fn transcript() {
         .await;
     walk_on.push(added.transcript(&found));
     let cart = on.click(&added, "Display Items").await;
-    assert_eq!(cart.target, "/displayItems/", "clean URLs once cookies work");
+    assert_eq!(
+        cart.target, "/displayItems/",
+        "clean URLs once cookies work"
+    );
     walk_on.push(cart.transcript(&found));
 
     let text = format!("{}\n{}", walk_off.join("\n"), walk_on.join("\n"));

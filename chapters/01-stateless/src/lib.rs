@@ -110,7 +110,9 @@ fn name_error(name: &str) -> Option<String> {
     if name.is_empty() {
         Some("Please type a name.".to_string())
     } else if name.chars().count() > MAX_NAME_CHARS {
-        Some(format!("A name can be at most {MAX_NAME_CHARS} characters."))
+        Some(format!(
+            "A name can be at most {MAX_NAME_CHARS} characters."
+        ))
     } else if name.chars().any(char::is_control) {
         // A URL can carry a line break or a NUL byte (%0A, %00): no one's
         // name, and text a page should not print.
@@ -192,6 +194,9 @@ mod tests {
     #[test]
     fn the_counter_counts_every_request() {
         let counter = RequestCounter::default();
-        assert_eq!((counter.count(), counter.count(), counter.count()), (1, 2, 3));
+        assert_eq!(
+            (counter.count(), counter.count(), counter.count()),
+            (1, 2, 3)
+        );
     }
 }

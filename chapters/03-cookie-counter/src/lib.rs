@@ -142,7 +142,10 @@ mod tests {
     #[test]
     fn only_plain_digits_are_a_count() {
         assert_eq!(PreviousCount::from_cookie(None), PreviousCount::FirstVisit);
-        assert_eq!(PreviousCount::from_cookie(Some("41")), PreviousCount::Count(41));
+        assert_eq!(
+            PreviousCount::from_cookie(Some("41")),
+            PreviousCount::Count(41)
+        );
         for edited in ["", "-1", "+5", " 5", "1.5", "abc", "18446744073709551616"] {
             assert_eq!(
                 PreviousCount::from_cookie(Some(edited)),

@@ -344,7 +344,12 @@ async fn no_referrer(mut response: Response) -> Response {
 
 async fn index(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
     let links = tracked.links().await?;
-    Ok(pages::page(&tracked, &links, "Shopping cart", pages::shop(&links)))
+    Ok(pages::page(
+        &tracked,
+        &links,
+        "Shopping cart",
+        pages::shop(&links),
+    ))
 }
 
 // ANCHOR: page_count
@@ -384,7 +389,10 @@ async fn add_item(
     let token = csrf::issue_session_token(&tracked.session).await?;
     let links = tracked.links().await?;
     let content = form(&token, &links, Some((&form_sent, &outcome)));
-    Ok((outcome.status(), pages::page(&tracked, &links, "Add Item", content)))
+    Ok((
+        outcome.status(),
+        pages::page(&tracked, &links, "Add Item", content),
+    ))
 }
 
 // ANCHOR: form
@@ -406,5 +414,10 @@ fn form(token: &str, links: &Links, posted: Option<(&ItemForm, &AddItem)>) -> Ma
 async fn display_cart(Extension(tracked): Extension<TrackedSession>) -> Result<Markup, ErrorPage> {
     let cart: Cart = tracked.session.get("cart").await?.unwrap_or_default();
     let links = tracked.links().await?;
-    Ok(pages::page(&tracked, &links, "Items in your cart", pages::cart(&cart, &links)))
+    Ok(pages::page(
+        &tracked,
+        &links,
+        "Items in your cart",
+        pages::cart(&cart, &links),
+    ))
 }

@@ -9,7 +9,12 @@ use crate::{CHAPTER, FoundBy, Links, Refused, TrackedSession};
 
 /// Every page of the chapter: the content, then how the session was found,
 /// with every navigation link rewritten when needed.
-pub(crate) fn page(tracked: &TrackedSession, links: &Links, title: &str, content: Markup) -> Markup {
+pub(crate) fn page(
+    tracked: &TrackedSession,
+    links: &Links,
+    title: &str,
+    content: Markup,
+) -> Markup {
     let how = match tracked.found_by {
         FoundBy::Cookie => {
             "by cookie: your browser sent the sessionid cookie, so URLs no longer need to carry the id."

@@ -139,7 +139,10 @@ impl Chapter {
                 inspector,
                 crate::inspector::inspect,
             ))
-            .layer(middleware::from_fn_with_state(chapter, head_changes_nothing))
+            .layer(middleware::from_fn_with_state(
+                chapter,
+                head_changes_nothing,
+            ))
             .layer(middleware::from_fn(security_headers))
     }
 
@@ -176,7 +179,8 @@ impl Chapter {
     /// to append to a link.
     fn carried(&self, uri: &Uri) -> Option<String> {
         let name = self.carried_query?;
-        let (_, value) = form_urlencoded::parse(uri.query()?.as_bytes()).find(|(key, _)| key == name)?;
+        let (_, value) =
+            form_urlencoded::parse(uri.query()?.as_bytes()).find(|(key, _)| key == name)?;
         Some(
             form_urlencoded::Serializer::new(String::new())
                 .append_pair(name, &value)
@@ -201,7 +205,11 @@ fn with_query(path: &str, query: Option<&str>) -> String {
 /// page of the chapter is `200 OK` HTML, a path without its final slash is
 /// redirected, anything else is not found. Link checkers, prefetchers and
 /// `curl -I` can look, and nothing is counted.
-async fn head_changes_nothing(State(chapter): State<Chapter>, request: Request, next: Next) -> Response {
+async fn head_changes_nothing(
+    State(chapter): State<Chapter>,
+    request: Request,
+    next: Next,
+) -> Response {
     if request.method() != Method::HEAD {
         return next.run(request).await;
     }

@@ -139,7 +139,8 @@ pub async fn check_session_token(session: &Session, submitted: &str) -> Result<(
 /// script), and a browser's cookies are not in it: it cannot be forged
 /// against a visitor, so it passes here, and the token check does the rest.
 pub fn cross_origin(headers: &HeaderMap) -> Option<String> {
-    let text = |value: &axum::http::HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let text =
+        |value: &axum::http::HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
     // `same-origin`: a page of this server. `none`: the visitor typed the
     // address or used a bookmark. Anything else (`same-site`, another port
     // of 127.0.0.1; `cross-site`) is another origin.
@@ -207,13 +208,22 @@ mod tests {
             }
             map
         };
-        let own = [("host", "127.0.0.1:3004"), ("origin", "http://127.0.0.1:3004")];
+        let own = [
+            ("host", "127.0.0.1:3004"),
+            ("origin", "http://127.0.0.1:3004"),
+        ];
         assert_eq!(cross_origin(&headers(&own)), None);
-        assert_eq!(cross_origin(&headers(&[("sec-fetch-site", "same-origin")])), None);
+        assert_eq!(
+            cross_origin(&headers(&[("sec-fetch-site", "same-origin")])),
+            None
+        );
         assert_eq!(cross_origin(&headers(&[("sec-fetch-site", "none")])), None);
         assert_eq!(cross_origin(&headers(&[])), None, "curl sends neither");
         // Another port of the same host is the same *site*, but another origin.
-        let other_port = [("host", "127.0.0.1:3004"), ("origin", "http://127.0.0.1:19099")];
+        let other_port = [
+            ("host", "127.0.0.1:3004"),
+            ("origin", "http://127.0.0.1:19099"),
+        ];
         assert!(cross_origin(&headers(&other_port)).is_some());
         assert!(cross_origin(&headers(&[("sec-fetch-site", "same-site")])).is_some());
         assert!(cross_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_some());

@@ -231,7 +231,10 @@ fn named_session(
         Some(cookie) => return Named::Id(cookie.value().to_string(), "the cookie"),
         None => {}
     }
-    let in_cookie = seen.cookie_pairs.iter().rfind(|(name, _)| name == SESSION_COOKIE);
+    let in_cookie = seen
+        .cookie_pairs
+        .iter()
+        .rfind(|(name, _)| name == SESSION_COOKIE);
     if let Some((_, value)) = in_cookie {
         return Named::Id(value.clone(), "the cookie");
     }
@@ -404,9 +407,9 @@ fn set_cookie(raw: &str) -> Markup {
                     }
                     li {
                         @match cookie.same_site() {
-                            Some(SameSite::Lax) => "SameSite=Lax: sent with this site's own requests; from another site, only when a link brings you here, never with that site's form posts, images or scripts' requests.",
+                            Some(SameSite::Lax) => "SameSite=Lax: sent with this site's own requests, and when a page of another site sends you here by a top-level GET (a link, a GET form, a redirect); never with another site's form posts, images, frames or scripts' requests.",
                             Some(SameSite::Strict) => "SameSite=Strict: never sent with a request that starts on another site.",
-                            Some(SameSite::None) => "SameSite=None: sent with cross-site requests too.",
+                            Some(SameSite::None) => "SameSite=None: sent with other sites' requests too, where the browser still allows third-party cookies (and only if the cookie is also Secure).",
                             None => "No SameSite: the browser chooses (Chrome and Edge treat it as Lax; not every browser does).",
                         }
                     }

@@ -97,9 +97,7 @@ impl Records {
 
     /// Makes room for one more session.
     fn make_room(&mut self, now: OffsetDateTime) {
-        let due = self
-            .last_sweep
-            .is_none_or(|last| now - last >= SWEEP_EVERY);
+        let due = self.last_sweep.is_none_or(|last| now - last >= SWEEP_EVERY);
         if due || self.by_id.len() >= MAX_SESSIONS {
             self.sweep(now);
         }
@@ -217,7 +215,10 @@ mod tests {
     async fn expired_records_are_swept_out() {
         let store = SessionStore::default();
         for _ in 0..5 {
-            store.create(&mut record(Duration::seconds(-1), true)).await.unwrap();
+            store
+                .create(&mut record(Duration::seconds(-1), true))
+                .await
+                .unwrap();
         }
         store.delete_expired().await.unwrap();
         assert!(store.is_empty());
@@ -245,7 +246,10 @@ mod tests {
         let mut oldest = record(Duration::minutes(1), true);
         store.create(&mut oldest).await.unwrap();
         for _ in 1..MAX_SESSIONS {
-            store.create(&mut record(Duration::minutes(5), true)).await.unwrap();
+            store
+                .create(&mut record(Duration::minutes(5), true))
+                .await
+                .unwrap();
         }
         assert_eq!(store.len(), MAX_SESSIONS);
         let mut newest = record(Duration::minutes(5), true);
