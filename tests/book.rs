@@ -38,7 +38,7 @@ use std::{
 use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
 /// The second-level headings of every chapter page, in this order.
-const CHAPTER_SECTIONS: [&str; 7] = [
+const CHAPTER_SECTIONS: [&str; 9] = [
     "The idea",
     "The exchange, drawn",
     "The code",
@@ -46,6 +46,8 @@ const CHAPTER_SECTIONS: [&str; 7] = [
     "The exchange, as curl sees it",
     "What the Django original did",
     "Exercises",
+    "Summary",
+    "Check yourself",
 ];
 
 fn root() -> &'static Path {

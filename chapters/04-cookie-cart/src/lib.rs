@@ -164,12 +164,10 @@ async fn add_item(
 }
 // ANCHOR_END: add_item
 
-// ANCHOR: display_cart
 async fn display_cart(cookies: Cookies) -> Markup {
     let (cart, damaged) = read_cart(&cookies);
     CHAPTER.page("Items in your cart", cart_page(&cart, damaged))
 }
-// ANCHOR_END: display_cart
 
 // ---------------------------------------------------------------------------
 // The pages' words around the lesson.

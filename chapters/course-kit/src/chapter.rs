@@ -236,9 +236,24 @@ async fn head_changes_nothing(
 /// content type; the Content-Security-Policy allows only the course's own
 /// stylesheet and forms, so even a page that forgot to escape user input
 /// could not run a script.
+///
+/// And a page is never kept in a cache: every page shows per-visitor state
+/// (the wire inspector shows the visitor's cookies; others show a count, a
+/// cart, a CSRF token, a session id in its links), so `Cache-Control:
+/// no-store` keeps it out of the browser's back-forward store, a proxy or a
+/// shared computer's disk, and `Vary: Cookie` tells any cache that the same
+/// address answers differently for different cookies (as Django says
+/// whenever a page touched the session).
 async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    let is_page = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"text/html"));
+    if is_page {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    }
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -251,4 +266,59 @@ async fn security_headers(request: Request, next: Next) -> Response {
         ),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const CHAPTER: Chapter = Chapter::new(9, "t", &[PageLink::new("/count/", "Count")]);
+
+    /// A chapter whose one page counts its visits: a GET that changes state.
+    fn counting_app() -> (Router, std::sync::Arc<std::sync::atomic::AtomicU32>) {
+        let visits = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = visits.clone();
+        let routes = Router::new().route(
+            "/count/",
+            get(move || async move {
+                let n = counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                CHAPTER.page("Count", html! { p { (n) } })
+            }),
+        );
+        (CHAPTER.app(routes), visits)
+    }
+
+    async fn send(app: &Router, method: Method, uri: &str) -> Response {
+        let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+        app.clone().oneshot(request).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn head_runs_no_chapter_code() {
+        let (app, visits) = counting_app();
+        let head = send(&app, Method::HEAD, "/count/").await;
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(head.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(visits.load(std::sync::atomic::Ordering::Relaxed), 0, "nothing counted");
+        let redirect = send(&app, Method::HEAD, "/count").await;
+        assert_eq!(redirect.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(send(&app, Method::HEAD, "/nowhere/").await.status(), StatusCode::NOT_FOUND);
+        send(&app, Method::GET, "/count/").await;
+        assert_eq!(visits.load(std::sync::atomic::Ordering::Relaxed), 1, "a GET still counts");
+    }
+
+    #[tokio::test]
+    async fn pages_are_not_cached_and_vary_with_cookies() {
+        let (app, _) = counting_app();
+        for uri in ["/count/", "/nowhere/"] {
+            let page = send(&app, Method::GET, uri).await;
+            assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store", "{uri}");
+            assert_eq!(page.headers()[header::VARY], "Cookie", "{uri}");
+        }
+        let css = send(&app, Method::GET, "/course.css").await;
+        assert!(css.headers().get(header::CACHE_CONTROL).is_none(), "the stylesheet may be cached");
+    }
 }

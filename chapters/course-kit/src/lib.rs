@@ -18,6 +18,8 @@
 //!   shared by the chapters that keep a cart (in cookies or in the session).
 //! - [`sessions`]: the session store of the session chapters, which deletes
 //!   expired sessions and never grows past a limit, and `--session-expiry`.
+//! - [`lab`]: the attack labs' pieces: the attacker's site, and the banner
+//!   of a page whose defence is switched off.
 //! - [`ErrorPage`]: a request the server refuses, as a page that says why.
 
 mod app;
@@ -26,6 +28,7 @@ pub mod csrf;
 mod error_page;
 pub mod forms;
 mod inspector;
+pub mod lab;
 mod layout;
 mod random;
 mod request_log;
