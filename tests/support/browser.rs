@@ -472,7 +472,10 @@ impl Exchange {
             text.push_str(&format!(" -d '{form}'"));
         }
         // Quoted, because a shell would read `?` and `&` in the URL itself.
-        text.push_str(&format!(" 'http://127.0.0.1:{}{}'\n", self.port, self.target));
+        text.push_str(&format!(
+            " 'http://127.0.0.1:{}{}'\n",
+            self.port, self.target
+        ));
         text.push_str(&format!("HTTP/1.1 {}\n", self.status));
         // curl prints header names as an HTTP/1.1 server sends them: hyper
         // writes them in lower case.

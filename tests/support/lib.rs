@@ -31,10 +31,13 @@ pub const DATE_FILTERS: [(&str, &str); 2] = [
 pub fn is_course_date(text: &str) -> bool {
     const SHAPE: &str = "dddd-dd-dd dd:dd:dd UTC";
     text.len() == SHAPE.len()
-        && SHAPE.bytes().zip(text.bytes()).all(|(want, got)| match want {
-            b'd' => got.is_ascii_digit(),
-            other => other == got,
-        })
+        && SHAPE
+            .bytes()
+            .zip(text.bytes())
+            .all(|(want, got)| match want {
+                b'd' => got.is_ascii_digit(),
+                other => other == got,
+            })
 }
 
 /// `snapshot!("name", text)`: insta's `assert_snapshot!`, with every date

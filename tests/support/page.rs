@@ -69,7 +69,10 @@ pub fn forms(body: &str, target: &str) -> Vec<FormOnPage> {
                 .select(&selector("input[type=hidden]"))
                 .filter_map(|input| {
                     let field = input.value();
-                    Some((field.attr("name")?.to_string(), field.attr("value")?.to_string()))
+                    Some((
+                        field.attr("name")?.to_string(),
+                        field.attr("value")?.to_string(),
+                    ))
                 })
                 .collect(),
         })
@@ -150,7 +153,11 @@ mod tests {
     fn links_and_forms() {
         let body = r#"<nav><a href="/x/">Go</a></nav><main><p><a href="/y/?a=1&amp;b=2">Go</a></p>
             <form method="post" action="/add/"><input type="hidden" name="t" value="&quot;1"><input name="n"></form></main>"#;
-        assert_eq!(link(body, "Go").as_deref(), Some("/y/?a=1&b=2"), "the link in main first");
+        assert_eq!(
+            link(body, "Go").as_deref(),
+            Some("/y/?a=1&b=2"),
+            "the link in main first"
+        );
         assert_eq!(hrefs(body), ["/x/", "/y/?a=1&b=2"]);
         let forms = forms(body, "/page/");
         assert_eq!(forms[0].action, "/add/");
@@ -160,7 +167,10 @@ mod tests {
     #[test]
     fn raw_elements_are_cut_from_the_bytes_sent() {
         let body = "<body><main><p>&lt;b&gt;</p></main><aside>x</aside></body>";
-        assert_eq!(raw_element(body, "<main>", "</main>"), Some("<main><p>&lt;b&gt;</p></main>"));
+        assert_eq!(
+            raw_element(body, "<main>", "</main>"),
+            Some("<main><p>&lt;b&gt;</p></main>")
+        );
         assert_eq!(raw_element(body, "<nav>", "</nav>"), None);
     }
 }
