@@ -418,6 +418,24 @@ impl Exchange {
         self.redact(&one_tag_per_line(panel))
     }
 
+    /// The line the server's request log prints for this exchange, from the
+    /// kit's own code, redacted like a snapshot. The book's "Try it" steps
+    /// quote these lines through a snapshot, so they cannot drift.
+    pub fn log_line(&self) -> String {
+        let mut sent = HeaderMap::new();
+        if let Some(cookie) = self.cookie_sent.as_deref().and_then(|c| c.parse().ok()) {
+            sent.insert(header::COOKIE, cookie);
+        }
+        let line = course_kit::log_line(
+            self.method.as_str(),
+            &self.target,
+            &sent,
+            self.status,
+            &self.headers,
+        );
+        self.redact(&line)
+    }
+
     /// The exchange as `curl -i` would show it, with the page trimmed to the
     /// lines of its `<main>` text that contain one of `needles`.
     pub fn transcript(&self, needles: &[&str]) -> String {

@@ -42,6 +42,7 @@ pub use chapter::{Chapter, PageLink};
 pub use error_page::ErrorPage;
 pub use layout::format_date;
 pub use random::use_predictable_ids_for_screenshots;
+pub use request_log::log_line;
 pub use serve::serve;
 pub use settings::{CliOption, OptionValue, Settings};
 

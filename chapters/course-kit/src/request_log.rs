@@ -8,7 +8,7 @@
 
 use axum::{
     extract::{Request, State},
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     middleware::Next,
     response::Response,
 };
@@ -27,26 +27,46 @@ pub(crate) async fn log_request(
     let method = request.method().clone();
     let target = crate::request_target(request.uri());
     let quiet = QUIET_PATHS.contains(&request.uri().path());
-    let sent = crate::header_strings(request.headers(), header::COOKIE);
+    let request_headers = request.headers().clone();
 
     let response = next.run(request).await;
     if !quiet {
-        let location = crate::header_strings(response.headers(), header::LOCATION).pop();
-        let set = crate::header_strings(response.headers(), header::SET_COOKIE);
-        let line = LogLine {
-            method: method.as_str(),
-            target: &target,
-            cookies_sent: &sent,
-            status: response.status(),
-            location: location.as_deref(),
-            cookies_set: &set,
-        };
+        let line = log_line(
+            method.as_str(),
+            &target,
+            &request_headers,
+            response.status(),
+            response.headers(),
+        );
         match site {
             Some(site) => println!("[{site}] {line}"),
             None => println!("{line}"),
         }
     }
     response
+}
+
+/// The line the request log prints for one exchange. The tests use it, so
+/// that the log lines the book quotes come from the code that prints them.
+pub fn log_line(
+    method: &str,
+    target: &str,
+    request_headers: &HeaderMap,
+    status: StatusCode,
+    response_headers: &HeaderMap,
+) -> String {
+    let sent = crate::header_strings(request_headers, header::COOKIE);
+    let location = crate::header_strings(response_headers, header::LOCATION).pop();
+    let set = crate::header_strings(response_headers, header::SET_COOKIE);
+    LogLine {
+        method,
+        target,
+        cookies_sent: &sent,
+        status,
+        location: location.as_deref(),
+        cookies_set: &set,
+    }
+    .to_string()
 }
 
 /// What one line of the log says.
