@@ -1,7 +1,7 @@
 //! Chapter 1 walked as a learner walks it: say your name, be greeted, ask
 //! "Who am I?", and find the server has forgotten. No cookie, ever.
 
-use session_course::{Browser, Site, snapshot};
+use session_course::{Browser, snapshot};
 
 #[tokio::test]
 async fn the_server_forgets_your_name() {
@@ -115,4 +115,41 @@ async fn transcript() {
     ]
     .join("\n");
     snapshot!("transcript", text);
+}
+
+/// The request log's lines that the book's "Try it" steps quote, one
+/// snapshot per step (`log_1` is step 1), from the kit's own code: the
+/// lines cannot drift from what the terminal prints. Not one says
+/// `Set-Cookie`, and not one request carries a `Cookie`.
+#[tokio::test]
+async fn log_lines() {
+    let mut browser = Browser::open(chapter_1::CHAPTER, chapter_1::app).await;
+
+    // 1. Open the first page.
+    let ask = browser.get("/").await;
+    assert_eq!(ask.log_line(), "GET / | no Cookie | 200 OK");
+    snapshot!("log_1", ask.log_line());
+
+    // 2. Type Ada and click "Say hello": a GET form puts the name in the URL.
+    let hello = browser.get("/hello/?name=Ada").await;
+    assert!(hello.main_text().contains("Hello, Ada!"));
+    snapshot!("log_2", hello.log_line());
+
+    // 3. Click "Who am I?".
+    let whoami = browser.click(&hello, "Who am I?").await;
+    assert!(whoami.main_text().contains("I don't know who you are."));
+    snapshot!("log_3", whoami.log_line());
+
+    // 5. Type /whoami without its final slash: a redirect, then the page.
+    let redirect = browser.get("/whoami").await;
+    assert_eq!(redirect.location(), Some("/whoami/"));
+    let page = browser.get("/whoami/").await;
+    let lines = [redirect.log_line(), page.log_line()];
+    for line in &lines {
+        assert!(
+            line.contains("no Cookie") && !line.contains("Set-Cookie"),
+            "{line}"
+        );
+    }
+    snapshot!("log_5", lines.join("\n"));
 }

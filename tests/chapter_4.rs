@@ -2,7 +2,7 @@
 //! as it was, other cookies are never listed as items, names that broke the
 //! Django original are stored safely, and forged posts are refused.
 
-use session_course::{Browser, Site, snapshot};
+use session_course::{Browser, Exchange, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -163,6 +163,7 @@ async fn names_that_broke_the_original_are_safe() {
     snapshot!("7_display_awkward_names", cart.snapshot());
 }
 
+// ANCHOR: another_origin
 /// Cookie tossing: a page on another port of 127.0.0.1 (the same *site*,
 /// another *origin*) sets its own `csrftoken` cookie for the host, which it
 /// may, and posts a form with the same value in the field. The double-submit
@@ -200,6 +201,7 @@ async fn a_post_from_another_origin_is_refused_even_with_a_matching_token() {
         .await;
     assert_eq!(own.status, 200, "{}", own.main_text());
 }
+// ANCHOR_END: another_origin
 
 #[tokio::test]
 async fn a_post_without_a_valid_csrf_token_is_refused() {
@@ -370,4 +372,78 @@ async fn a_made_up_csrf_cookie_and_field_pair_is_refused() {
         assert_eq!(page.status, 403, "token {token:?}");
         assert!(page.set_cookies().iter().all(|c| !c.starts_with("cart_")));
     }
+}
+
+/// The request log's line as the book prints it. The terminal prints it on
+/// one line; the book breaks it, with ` \` at the end of each part but the
+/// last, before each `| Set-Cookie`, and before any other `|` that would
+/// make a part longer than 78 characters.
+fn book_line(exchange: &Exchange) -> String {
+    let line = exchange.log_line();
+    let mut parts: Vec<String> = Vec::new();
+    for segment in line.split(" | ") {
+        match parts.last_mut() {
+            Some(part)
+                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
+            {
+                part.push_str(" | ");
+                part.push_str(segment);
+            }
+            Some(_) => parts.push(format!("  | {segment}")),
+            None => parts.push(segment.to_string()),
+        }
+    }
+    parts.join(" \\\n")
+}
+
+/// The request log's lines that the book's "Try it" steps quote, one
+/// snapshot per step (`log_1` is step 1), from the kit's own code.
+#[tokio::test]
+async fn log_lines() {
+    let mut browser = Browser::open(chapter_4::CHAPTER, chapter_4::app).await;
+
+    // 1. The shop page: no cookie either way.
+    let index = browser.get("/").await;
+    assert_eq!(index.log_line(), "GET / | no Cookie | 200 OK");
+    snapshot!("log_1", book_line(&index));
+
+    // 2. The form hands out the CSRF token.
+    let form = browser.click(&index, "Add Item").await;
+    assert!(form.log_line().contains("Set-Cookie: csrftoken="));
+    snapshot!("log_2", book_line(&form));
+
+    // 3. Two apples, then three more: one cart cookie, sent again.
+    let two = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    let five = browser
+        .submit(&two, ADD, &[("name", "apple"), ("quantity", "3")])
+        .await;
+    assert!(five.log_line().contains("Set-Cookie: cart_YXBwbGU=5;"));
+    snapshot!("log_3", [book_line(&two), book_line(&five)].join("\n"));
+
+    // 4. An item called csrftoken gets a cart cookie of its own.
+    let awkward = browser
+        .submit(&five, ADD, &[("name", "csrftoken"), ("quantity", "1")])
+        .await;
+    assert!(
+        awkward
+            .log_line()
+            .contains("Set-Cookie: cart_Y3NyZnRva2Vu=1;")
+    );
+    assert!(!awkward.log_line().contains("Set-Cookie: csrftoken="));
+    snapshot!("log_4", book_line(&awkward));
+
+    // 5. Display Items: every cookie goes up, none comes down.
+    let cart = browser.click(&awkward, "Display Items").await;
+    assert!(!cart.log_line().contains("Set-Cookie"));
+    snapshot!("log_5", book_line(&cart));
+
+    // 6. Bad input: 422, and no cookie.
+    let bad = browser
+        .submit(&awkward, ADD, &[("name", ""), ("quantity", "three")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(!bad.log_line().contains("Set-Cookie"));
+    snapshot!("log_6", book_line(&bad));
 }

@@ -2,7 +2,8 @@
 //! browser returns the session cookie, stays at 1 without cookies, and starts
 //! again when the server no longer has the record.
 
-use session_course::{Browser, Site, snapshot};
+use axum::http::Method;
+use session_course::{Browser, Exchange, Site, snapshot};
 
 #[tokio::test]
 async fn the_count_goes_up_in_the_session() {
@@ -115,4 +116,53 @@ async fn transcript() {
 
     let text = exchanges.join("\n");
     snapshot!("transcript", text);
+}
+
+/// The request log's line as the book prints it. The terminal prints it on
+/// one line; the book breaks it, with ` \` at the end of each part but the
+/// last, before each `| Set-Cookie`, and before any other `|` that would
+/// make a part longer than 78 characters.
+fn book_line(exchange: &Exchange) -> String {
+    let line = exchange.log_line();
+    let mut parts: Vec<String> = Vec::new();
+    for segment in line.split(" | ") {
+        match parts.last_mut() {
+            Some(part)
+                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
+            {
+                part.push_str(" | ");
+                part.push_str(segment);
+            }
+            Some(_) => parts.push(format!("  | {segment}")),
+            None => parts.push(segment.to_string()),
+        }
+    }
+    parts.join(" \\\n")
+}
+
+/// The request log's lines that the book's "Try it" steps quote, one
+/// snapshot per step (`log_1` is step 1), from the kit's own code.
+#[tokio::test]
+async fn log_lines() {
+    let mut browser = Browser::open(chapter_5::CHAPTER, chapter_5::app).await;
+
+    // 1. The first visit: a new session, and its cookie.
+    let first = browser.get("/pageCount/").await;
+    assert!(first.log_line().contains("Set-Cookie: sessionid="));
+    snapshot!("log_1", book_line(&first));
+
+    // 2. A reload: the same id goes up and comes back, renewed.
+    let second = browser.get("/pageCount/").await;
+    assert!(second.main_text().contains("Count: 2"));
+    snapshot!("log_2", book_line(&second));
+
+    // 7. `curl -I`: HEAD is answered by the kit, without the chapter's
+    // code, so no session begins and no cookie is set.
+    let mut curl = Site::start(chapter_5::CHAPTER, chapter_5::app)
+        .await
+        .browser_without_cookies();
+    let head = curl.send(Method::HEAD, "/pageCount/", None).await;
+    assert_eq!(head.status, 200);
+    assert!(head.set_cookies().is_empty(), "HEAD starts no session");
+    snapshot!("log_7", book_line(&head));
 }

@@ -2,7 +2,7 @@
 //! changes nothing, items can be removed, and emptying the cart flushes the
 //! session so that the next one has a new id.
 
-use session_course::{Browser, Site, snapshot};
+use session_course::{Browser, Exchange, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -254,4 +254,92 @@ async fn transcript() {
 
     let text = exchanges.join("\n");
     snapshot!("transcript", text);
+}
+
+/// The request log's line as the book prints it. The terminal prints it on
+/// one line; the book breaks it, with ` \` at the end of each part but the
+/// last, before each `| Set-Cookie`, and before any other `|` that would
+/// make a part longer than 78 characters.
+fn book_line(exchange: &Exchange) -> String {
+    let line = exchange.log_line();
+    let mut parts: Vec<String> = Vec::new();
+    for segment in line.split(" | ") {
+        match parts.last_mut() {
+            Some(part)
+                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
+            {
+                part.push_str(" | ");
+                part.push_str(segment);
+            }
+            Some(_) => parts.push(format!("  | {segment}")),
+            None => parts.push(segment.to_string()),
+        }
+    }
+    parts.join(" \\\n")
+}
+
+/// The request log's lines that the book's "Try it" steps quote, one
+/// snapshot per step (`log_1` is step 1), from the kit's own code.
+#[tokio::test]
+async fn log_lines() {
+    let mut browser = Browser::open(chapter_6::CHAPTER, chapter_6::app).await;
+
+    // 1. The shop page stores nothing: no session, no cookie.
+    let index = browser.get("/").await;
+    assert_eq!(index.log_line(), "GET / | no Cookie | 200 OK");
+    snapshot!("log_1", book_line(&index));
+
+    // 2. The empty cart stores nothing either.
+    let empty = browser.click(&index, "Display Items").await;
+    assert_eq!(empty.log_line(), "GET /displayItems/ | no Cookie | 200 OK");
+    snapshot!("log_2", book_line(&empty));
+
+    // 3. The form's CSRF token starts the session.
+    let form = browser.click(&index, "Add Item").await;
+    assert!(form.log_line().contains("Set-Cookie: sessionid="));
+    snapshot!("log_3", book_line(&form));
+
+    // 4. Two apples: the same id comes back, renewed.
+    let added = browser
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    snapshot!("log_4", book_line(&added));
+    let more = browser
+        .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
+        .await;
+    let pear = browser
+        .submit(&more, ADD, &[("name", "pear"), ("quantity", "1")])
+        .await;
+    let bad = browser
+        .submit(&pear, ADD, &[("name", "pear"), ("quantity", "-4")])
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.set_cookies().is_empty(),
+        "a refused form changes nothing"
+    );
+
+    // 5. Display Items only reads the session: no cookie comes down.
+    let cart = browser.click(&bad, "Display Items").await;
+    assert!(cart.main_text().contains("apple | 5"));
+    assert!(!cart.log_line().contains("Set-Cookie"));
+    snapshot!("log_5", book_line(&cart));
+
+    // 6. Remove the apples.
+    let removed = browser
+        .submit(&cart, "/removeItem/", &[("name", "apple")])
+        .await;
+    assert!(removed.main_text().contains("Removed apple"));
+
+    // 7. Empty the cart: the cookie is deleted; the next form starts a new
+    // session under a new id.
+    let flushed = browser.submit(&removed, "/emptyCart/", &[]).await;
+    assert!(flushed.log_line().contains("Max-Age=0"));
+    let again = browser.click(&flushed, "Add Item").await;
+    assert!(
+        again
+            .log_line()
+            .starts_with("GET /addItem/ | no Cookie | 200 OK")
+    );
+    snapshot!("log_7", [book_line(&flushed), book_line(&again)].join("\n"));
 }

@@ -8,7 +8,7 @@ use axum::{
     body::Body,
     http::{Request, header},
 };
-use session_course::{Browser, Site, answer, snapshot};
+use session_course::{Exchange, Site, answer, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -246,7 +246,8 @@ async fn the_url_sid_is_ignored_when_the_cookie_is_present() {
     assert!(page.main_text().contains("Count: 3"));
 }
 
-/// The attack of issue 9: a page on another site posts a form to the
+// ANCHOR: cross_site
+/// The attack this chapter once fell for: a page on another site posts a form to the
 /// cart, with the attacker's own (valid) session id in a hidden field and
 /// no cookie (SameSite=Lax keeps the victim's off a cross-site post).
 /// Before, the server found the session by the hidden field and answered,
@@ -318,6 +319,10 @@ async fn a_cross_site_request_never_hands_over_a_session() {
             .all(|href| !href.contains(&attackers_id)),
         "the page does not carry the id on"
     );
+    assert!(
+        session_course::page::inspector_text(&link.body).contains("belongs to no session"),
+        "the inspector shows no record for an id the server ignored"
+    );
 
     // The same link followed on this site still works for its owner.
     let own = attacker
@@ -325,6 +330,7 @@ async fn a_cross_site_request_never_hands_over_a_session() {
         .await;
     assert!(own.main_text().contains("by URL"));
 }
+// ANCHOR_END: cross_site
 
 #[tokio::test]
 async fn a_refused_form_sets_no_cookie_and_keeps_the_session_in_its_links() {
@@ -363,6 +369,44 @@ async fn a_refused_form_sets_no_cookie_and_keeps_the_session_in_its_links() {
 
     let cart = browser.get(&format!("/displayItems/?sid={sid}")).await;
     assert!(cart.main_text().contains("apple | 2") && !cart.main_text().contains("pear"));
+}
+
+/// A browser that keeps cookies, whose session still travels in URLs, sends
+/// a form that is refused: the session does not move into a cookie (no
+/// refused answer sets one), so the page must not say it does, and its
+/// links keep the id. A body too large to read keeps it too.
+#[tokio::test]
+async fn a_refused_request_does_not_move_the_session_and_keeps_its_id() {
+    let site = site().await;
+    // The form comes from a visit without cookies: its session is in URLs.
+    let form = site.browser_without_cookies().get(ADD).await;
+    let sid = sid_in(&form.link("Display Items").unwrap());
+    // It is sent by a browser that now holds the test cookie.
+    let mut browser = site.browser();
+    browser.set_cookie("cookietest", "1");
+    let refused = browser
+        .submit(&form, ADD, &[("name", "pear"), ("quantity", "0")])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.set_cookies().is_empty());
+    assert!(
+        !refused.main_text().contains("moves into"),
+        "{}",
+        refused.main_text()
+    );
+    assert!(
+        refused
+            .link("Display Items")
+            .unwrap()
+            .ends_with(&format!("?sid={sid}"))
+    );
+
+    let too_large = "x".repeat(course_kit::BODY_LIMIT + 1);
+    let page = browser
+        .post(&format!("{ADD}?sid={sid}"), &[("name", &too_large)])
+        .await;
+    assert_eq!(page.status, 413);
+    assert_eq!(page.link("Back to the start"), Some(format!("/?sid={sid}")));
 }
 
 #[tokio::test]
@@ -466,4 +510,105 @@ async fn transcript() {
 
     let text = format!("{}\n{}", walk_off.join("\n"), walk_on.join("\n"));
     snapshot!("transcript", text);
+}
+
+/// The request log's line as the book prints it. The terminal prints it on
+/// one line; the book breaks it, with ` \` at the end of each part but the
+/// last, before each `| Set-Cookie`, and before any other `|` that would
+/// make a part longer than 78 characters.
+fn book_line(exchange: &Exchange) -> String {
+    let line = exchange.log_line();
+    let mut parts: Vec<String> = Vec::new();
+    for segment in line.split(" | ") {
+        match parts.last_mut() {
+            Some(part)
+                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
+            {
+                part.push_str(" | ");
+                part.push_str(segment);
+            }
+            Some(_) => parts.push(format!("  | {segment}")),
+            None => parts.push(segment.to_string()),
+        }
+    }
+    parts.join(" \\\n")
+}
+
+/// The request log's lines that the book's "Try it" steps quote, one
+/// snapshot per step, from the kit's own code: `log_off_1` is step 1 with
+/// cookies blocked, `log_on_1` step 1 with cookies allowed.
+#[tokio::test]
+async fn log_lines() {
+    let site = site().await;
+
+    // With cookies blocked.
+    let mut off = site.browser_without_cookies();
+    // 1. The shop page stores nothing: only the test cookie is offered.
+    let index = off.get("/").await;
+    assert!(
+        index
+            .log_line()
+            .ends_with("Set-Cookie: cookietest=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=300")
+    );
+    snapshot!("log_off_1", book_line(&index));
+    // 2. Add Item: the form's token starts the session; its id goes into
+    // the page's links and form, never into a cookie.
+    let form = off.click(&index, "Add Item").await;
+    assert!(!form.log_line().contains("sessionid"));
+    snapshot!("log_off_2", book_line(&form));
+    // 3. Two apples: the id travels in the form's body.
+    let added = off
+        .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
+        .await;
+    assert!(added.main_text().contains("by hidden field"));
+    snapshot!("log_off_3", book_line(&added));
+    // 4. Display Items: the id travels in the URL, and in the log.
+    let cart = off.click(&added, "Display Items").await;
+    assert!(cart.log_line().starts_with("GET /displayItems/?sid="));
+    snapshot!("log_off_4", book_line(&cart));
+    // 8. A mistyped address: a 404, which keeps the id in its links and,
+    // like every refusal, sets no cookie.
+    let sid = sid_in(&cart.link("Add Item").unwrap());
+    let missing = off.get(&format!("/nowhere/?sid={sid}")).await;
+    assert_eq!(missing.status, 404);
+    assert!(!missing.log_line().contains("Set-Cookie"));
+    snapshot!("log_off_8", book_line(&missing));
+    // 9. Another site's page posts a form with this id in its hidden field:
+    // the id is ignored, the post refused, and no cookie set.
+    let forged = off
+        .post_from(
+            "http://evil.example",
+            "cross-site",
+            ADD,
+            &[("sid", &sid), ("name", "x"), ("quantity", "1")],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        forged.log_line(),
+        "POST /addItem/ | no Cookie | 403 Forbidden"
+    );
+    snapshot!("log_off_9", book_line(&forged));
+
+    // With cookies allowed.
+    let mut on = site.browser();
+    // 1. The counter stores a count before the server can know that this
+    // browser keeps cookies: the id goes into the links.
+    let first = on.get("/pageCount/").await;
+    assert!(first.link("Count again").unwrap().contains("?sid="));
+    snapshot!("log_on_1", book_line(&first));
+    // 2. The test cookie comes back: the session moves into the sessionid
+    // cookie under a new id.
+    let second = on.click(&first, "Count again").await;
+    assert!(
+        second
+            .main_text()
+            .contains("moves into the sessionid cookie")
+    );
+    snapshot!("log_on_2", book_line(&second));
+    // 3. Found by cookie: the old id in the link is ignored, URLs turn clean.
+    let third = on.click(&second, "Count again").await;
+    assert!(third.main_text().contains("by cookie"));
+    assert_eq!(third.link("Count again").as_deref(), Some("/pageCount/"));
+    snapshot!("log_on_3", book_line(&third));
 }

@@ -127,6 +127,8 @@ pub struct TrackedSession {
 #[derive(Default)]
 pub struct Links {
     id: Option<Id>,
+    /// This response moves the session from URLs into the cookie.
+    pub moves_into_cookie: bool,
 }
 
 impl TrackedSession {
@@ -155,6 +157,7 @@ impl TrackedSession {
         }
         Ok(Links {
             id: self.session.id(),
+            moves_into_cookie: self.cookies_work,
         })
     }
 }
@@ -204,9 +207,16 @@ async fn track_session(
     // A hidden field is in the body of a form post, so the body is read here
     // and handed on unchanged. Past the course's limit it is not read at all.
     let (parts, body) = request.into_parts();
-    let body = to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| ErrorPage::payload_too_large())?;
+    let Ok(body) = to_bytes(body, BODY_LIMIT).await else {
+        // The body is not read, but the URL may carry the session: keep it.
+        let links = Links {
+            id: sid_in(parts.uri.query().unwrap_or_default().as_bytes())
+                .and_then(|text| text.parse().ok()),
+            moves_into_cookie: false,
+        };
+        let error = ErrorPage::payload_too_large().with_back_link(links.url("/"));
+        return Ok(error.into_response());
+    };
     let cookies_work = cookies.get(SESSION_COOKIE).is_some() || cookies.get(TEST_COOKIE).is_some();
 
     // ANCHOR: adopt
@@ -285,11 +295,6 @@ fn claimed_id(
     if let Some(cookie) = cookies.get(SESSION_COOKIE) {
         return Ok(Some((cookie.value().to_string(), FoundBy::Cookie)));
     }
-    let sid_in = |text: &[u8]| {
-        form_urlencoded::parse(text)
-            .find(|(name, _)| name == SID)
-            .map(|(_, value)| value.into_owned())
-    };
     let from_url = parts.uri.query().and_then(|query| sid_in(query.as_bytes()));
     let claimed = match from_url {
         Some(id) => Some((id, FoundBy::Url)),
@@ -304,6 +309,13 @@ fn claimed_id(
     Ok(claimed)
 }
 // ANCHOR_END: claim
+
+/// The `sid` in a query string or a form body, if there is one.
+fn sid_in(text: &[u8]) -> Option<String> {
+    form_urlencoded::parse(text)
+        .find(|(name, _)| name == SID)
+        .map(|(_, value)| value.into_owned())
+}
 
 /// The id, if it is one this server made and still keeps.
 async fn known_id(store: &SessionStore, text: &str) -> Result<Option<Id>, ErrorPage> {
@@ -387,7 +399,9 @@ async fn add_item(
         tracked.session.insert("cart", &cart).await?;
     }
     let token = csrf::issue_session_token(&tracked.session).await?;
-    let links = tracked.links().await?;
+    let mut links = tracked.links().await?;
+    // A refused form sets no cookie, so the session stays in the URLs.
+    links.moves_into_cookie &= outcome.status().is_success();
     let content = form(&token, &links, Some((&form_sent, &outcome)));
     Ok((
         outcome.status(),

@@ -25,8 +25,6 @@ pub(crate) fn page(
             "not at all, so this request started afresh (a session begins once something is stored)."
         }
     };
-    let moving_into_cookie =
-        tracked.cookies_work && matches!(tracked.found_by, FoundBy::Url | FoundBy::HiddenField);
     let content = html! {
         (content)
         div.explain {
@@ -42,7 +40,7 @@ pub(crate) fn page(
                 },
                 None => {},
             }
-            @if moving_into_cookie {
+            @if links.moves_into_cookie {
                 p {
                     "Your browser sent the " code { "cookietest" } " cookie back, so it keeps cookies. "
                     "The session now moves into the " code { "sessionid" } " cookie, under a new id: "

@@ -41,6 +41,11 @@ pub struct Chapter {
     /// A query parameter that the kit's own pages (page not found, method
     /// not allowed) keep in every link they draw: chapter 7's session id.
     pub carried_query: Option<&'static str>,
+    /// The names of the cookies whose values the chapter signs, and of those
+    /// it encrypts (tower-cookies' signed and private jars): the wire
+    /// inspector shows the parts of their values.
+    pub signed_cookies: &'static [&'static str],
+    pub private_cookies: &'static [&'static str],
 }
 
 impl Chapter {
@@ -51,6 +56,8 @@ impl Chapter {
             pages,
             options: &[],
             carried_query: None,
+            signed_cookies: &[],
+            private_cookies: &[],
         }
     }
 
@@ -64,6 +71,24 @@ impl Chapter {
     pub const fn carrying_query(self, name: &'static str) -> Self {
         Self {
             carried_query: Some(name),
+            ..self
+        }
+    }
+
+    /// The same chapter, whose cookies `names` carry signed values: the
+    /// wire inspector shows each one's signature and readable value.
+    pub const fn with_signed_cookies(self, names: &'static [&'static str]) -> Self {
+        Self {
+            signed_cookies: names,
+            ..self
+        }
+    }
+
+    /// The same chapter, whose cookies `names` carry encrypted (private)
+    /// values: the wire inspector shows what each one is made of.
+    pub const fn with_private_cookies(self, names: &'static [&'static str]) -> Self {
+        Self {
+            private_cookies: names,
             ..self
         }
     }
@@ -98,16 +123,13 @@ impl Chapter {
     /// own layers (cookies, sessions) stay inside, so the wire inspector sees
     /// the final `Set-Cookie` headers they add.
     pub fn app(&self, routes: Router) -> Router {
-        self.wrap(routes, WireInspector::new(self.carried_query))
+        self.wrap(routes, WireInspector::new(self))
     }
 
     /// Like [`Chapter::app`], for a chapter with sessions: the wire inspector
     /// also looks up and shows the server-side session record in `store`.
     pub fn app_with_sessions(&self, routes: Router, store: impl SessionStore + Clone) -> Router {
-        self.wrap(
-            routes,
-            WireInspector::new(self.carried_query).with_session_store(store),
-        )
+        self.wrap(routes, WireInspector::new(self).with_session_store(store))
     }
 
     fn wrap(&self, routes: Router, inspector: WireInspector) -> Router {
@@ -178,19 +200,12 @@ impl Chapter {
     /// The carried query parameter of this request, as `name=value`, ready
     /// to append to a link.
     fn carried(&self, uri: &Uri) -> Option<String> {
-        let name = self.carried_query?;
-        let (_, value) =
-            form_urlencoded::parse(uri.query()?.as_bytes()).find(|(key, _)| key == name)?;
-        Some(
-            form_urlencoded::Serializer::new(String::new())
-                .append_pair(name, &value)
-                .finish(),
-        )
+        crate::carried_query(uri, self.carried_query?)
     }
 }
 
 /// `path`, with `?query` if there is one.
-fn with_query(path: &str, query: Option<&str>) -> String {
+pub(crate) fn with_query(path: &str, query: Option<&str>) -> String {
     match query {
         Some(query) => format!("{path}?{query}"),
         None => path.to_string(),
@@ -292,7 +307,11 @@ mod tests {
     }
 
     async fn send(app: &Router, method: Method, uri: &str) -> Response {
-        let request = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::empty())
+            .unwrap();
         app.clone().oneshot(request).await.unwrap()
     }
 
@@ -301,13 +320,27 @@ mod tests {
         let (app, visits) = counting_app();
         let head = send(&app, Method::HEAD, "/count/").await;
         assert_eq!(head.status(), StatusCode::OK);
-        assert_eq!(head.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
-        assert_eq!(visits.load(std::sync::atomic::Ordering::Relaxed), 0, "nothing counted");
+        assert_eq!(
+            head.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            visits.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "nothing counted"
+        );
         let redirect = send(&app, Method::HEAD, "/count").await;
         assert_eq!(redirect.status(), StatusCode::TEMPORARY_REDIRECT);
-        assert_eq!(send(&app, Method::HEAD, "/nowhere/").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            send(&app, Method::HEAD, "/nowhere/").await.status(),
+            StatusCode::NOT_FOUND
+        );
         send(&app, Method::GET, "/count/").await;
-        assert_eq!(visits.load(std::sync::atomic::Ordering::Relaxed), 1, "a GET still counts");
+        assert_eq!(
+            visits.load(std::sync::atomic::Ordering::Relaxed),
+            1,
+            "a GET still counts"
+        );
     }
 
     #[tokio::test]
@@ -319,6 +352,9 @@ mod tests {
             assert_eq!(page.headers()[header::VARY], "Cookie", "{uri}");
         }
         let css = send(&app, Method::GET, "/course.css").await;
-        assert!(css.headers().get(header::CACHE_CONTROL).is_none(), "the stylesheet may be cached");
+        assert!(
+            css.headers().get(header::CACHE_CONTROL).is_none(),
+            "the stylesheet may be cached"
+        );
     }
 }

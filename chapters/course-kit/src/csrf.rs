@@ -23,7 +23,9 @@
 //! Browsers also say where a request comes from: the `Origin` header, and
 //! since 2020 `Sec-Fetch-Site`. [`check_same_origin`] refuses a form posted
 //! from a page of another origin, whatever the token says. It closes the
-//! double-submit cookie's hole, and it is what modern Django checks too.
+//! double-submit cookie's hole. (Django checks `Origin` against the host
+//! and `CSRF_TRUSTED_ORIGINS`; Go's `CrossOriginProtection` and the OWASP
+//! cheat sheet describe `Sec-Fetch-Site`.)
 
 use axum::http::{HeaderMap, header};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -144,13 +146,24 @@ pub fn cross_origin(headers: &HeaderMap) -> Option<String> {
     // `same-origin`: a page of this server. `none`: the visitor typed the
     // address or used a bookmark. Anything else (`same-site`, another port
     // of 127.0.0.1; `cross-site`) is another origin.
-    if let Some(site) = headers.get("sec-fetch-site").map(text)
+    let site = headers.get("sec-fetch-site").map(text);
+    if let Some(site) = &site
         && site != "same-origin"
         && site != "none"
     {
         return Some(format!("the browser says so (Sec-Fetch-Site: {site})"));
     }
+    // `Origin` names the page's origin. A page sent with
+    // `Referrer-Policy: no-referrer` (chapter 7's) makes the browser write
+    // `Origin: null` even for its own forms: then `Sec-Fetch-Site`, if the
+    // browser sent it, has already said where the form came from.
     let origin = headers.get(header::ORIGIN).map(text)?;
+    if origin == "null" {
+        return match site {
+            Some(_) => None,
+            None => Some("its Origin is null, and nothing else says where it came from".into()),
+        };
+    }
     let host = headers.get(header::HOST).map(text).unwrap_or_default();
     let ours = [format!("http://{host}"), format!("https://{host}")];
     if host.is_empty() || !ours.contains(&origin) {
@@ -229,6 +242,14 @@ mod tests {
         assert!(cross_origin(&headers(&[("sec-fetch-site", "cross-site")])).is_some());
         assert!(cross_origin(&headers(&[("origin", "null"), ("host", "x")])).is_some());
         assert!(check_same_origin(&headers(&other_port)).is_err());
+        // A page with `Referrer-Policy: no-referrer` posts with `Origin: null`;
+        // `Sec-Fetch-Site` still says where it came from.
+        let own_form = [
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null"),
+            ("host", "x"),
+        ];
+        assert_eq!(cross_origin(&headers(&own_form)), None);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! out, when every `Set-Cookie` header is final, it renders them into the
 //! page's empty `<aside id="wire">` element. In a chapter with sessions it
 //! also looks the session up in the server's store, to show that the cookie
-//! carries only an id while the data stays on the server.
+//! carries only an id while the data stays on the server. And a cookie the
+//! chapter signs or encrypts is taken apart: signature and readable value,
+//! or nonce, ciphertext and tag.
 
 use std::sync::Arc;
 
@@ -24,24 +26,40 @@ use tower_cookies::cookie::{Cookie, SameSite};
 use tower_sessions::{SessionStore, session::Id};
 
 use crate::{
-    BODY_LIMIT, ErrorPage, SESSION_COOKIE,
+    BODY_LIMIT, Chapter, ErrorPage, SESSION_COOKIE,
     layout::{INSPECTOR_PLACEHOLDER, format_date},
 };
 
 /// The inspector's state: where to find session records, if the chapter has
-/// any, and the query parameter that carries a session id in URLs and forms
-/// (chapter 7's `sid`), if the chapter has one.
+/// any; the query parameter that carries a session id in URLs and forms
+/// (chapter 7's `sid`), if the chapter has one; and the names of the cookies
+/// the chapter signs or encrypts, if any.
 #[derive(Clone, Default)]
 pub(crate) struct WireInspector {
     store: Option<Arc<dyn SessionStore>>,
     carried_query: Option<&'static str>,
+    signed_cookies: &'static [&'static str],
+    private_cookies: &'static [&'static str],
 }
 
 impl WireInspector {
-    pub(crate) fn new(carried_query: Option<&'static str>) -> Self {
+    pub(crate) fn new(chapter: &Chapter) -> Self {
         Self {
             store: None,
-            carried_query,
+            carried_query: chapter.carried_query,
+            signed_cookies: chapter.signed_cookies,
+            private_cookies: chapter.private_cookies,
+        }
+    }
+
+    /// How the chapter protects the value of the cookie `name`, if it does.
+    fn sealing(&self, name: &str) -> Option<Sealed> {
+        if self.signed_cookies.contains(&name) {
+            Some(Sealed::Signed)
+        } else if self.private_cookies.contains(&name) {
+            Some(Sealed::Private)
+        } else {
+            None
         }
     }
 
@@ -96,7 +114,16 @@ pub(crate) async fn inspect(
 
     let response = match body {
         Some(body) => next.run(Request::from_parts(parts, body)).await,
-        None => ErrorPage::payload_too_large().into_response(),
+        // Its link back keeps a session id the URL carries (chapter 7).
+        None => {
+            let carried = inspector
+                .carried_query
+                .and_then(|name| crate::carried_query(&parts.uri, name));
+            let back = crate::chapter::with_query("/", carried.as_deref());
+            ErrorPage::payload_too_large()
+                .with_back_link(back)
+                .into_response()
+        }
     };
     if !is_html(response.headers()) {
         return response;
@@ -119,7 +146,13 @@ pub(crate) async fn inspect(
         }
         None => None,
     };
-    let panel = render(&seen, parts.status, &set_cookies, session.as_ref());
+    let panel = render(
+        &inspector,
+        &seen,
+        parts.status,
+        &set_cookies,
+        session.as_ref(),
+    );
     let page = page.replacen(INSPECTOR_PLACEHOLDER, &panel.into_string(), 1);
 
     // The body changed length, so the old Content-Length no longer holds.
@@ -215,7 +248,7 @@ enum SessionShown {
 /// The session id this exchange is about, and where it travelled: a
 /// `Set-Cookie` of the response if there is one (a new or renewed session),
 /// else the request's cookie; and in a chapter that carries the id in URLs,
-/// the request's URL or form, else the links of the page sent back.
+/// the links of the page sent back.
 fn named_session(
     seen: &RequestSeen,
     set_cookies: &[String],
@@ -241,16 +274,10 @@ fn named_session(
     let Some(name) = carried_query else {
         return Named::Nothing;
     };
-    let query = seen.target.split_once('?').map_or("", |(_, query)| query);
-    let in_request = form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .chain(seen.form_fields.iter().cloned())
-        .find(|(key, _)| key == name);
-    if let Some((_, id)) = in_request {
-        return Named::Id(id, "the URL or a hidden form field");
-    }
-    // A session begun by this very request is named only in the links of
-    // the page it gets back: `href="/path/?sid=…"`.
+    // In a chapter that carries the id in URLs (chapter 7), the session this
+    // exchange belongs to is the one the page's links carry on: an id the
+    // request named may have been refused (unknown, or sent by another
+    // site), and then the page carries another one, or none.
     let marker = format!("?{name}=");
     let in_page: Option<String> = page.find(&marker).map(|at| {
         page[at + marker.len()..]
@@ -259,7 +286,7 @@ fn named_session(
             .collect()
     });
     match in_page {
-        Some(id) if !id.is_empty() => Named::Id(id, "the links of this page"),
+        Some(id) if !id.is_empty() => Named::Id(id, "the links and forms of this page"),
         _ => Named::Nothing,
     }
 }
@@ -298,11 +325,17 @@ fn is_removal(cookie: &Cookie<'_>) -> bool {
 }
 
 fn render(
+    inspector: &WireInspector,
     seen: &RequestSeen,
     status: StatusCode,
     set_cookies: &[String],
     session: Option<&SessionShown>,
 ) -> Markup {
+    let sealed_sent: Vec<(Sealed, &str, &str)> = seen
+        .cookie_pairs
+        .iter()
+        .filter_map(|(name, value)| Some((inspector.sealing(name)?, name.as_str(), value.as_str())))
+        .collect();
     html! {
         aside #wire aria-label="Wire inspector" {
             h2 { "Wire inspector" }
@@ -318,6 +351,14 @@ fn render(
                         tbody {
                             @for (name, value) in &seen.cookie_pairs {
                                 tr { td { code { (name) } } td { code { (value) } } }
+                            }
+                        }
+                    }
+                    @if !sealed_sent.is_empty() {
+                        p { "The cookies this chapter signs or encrypts, taken apart:" }
+                        ul {
+                            @for (sealed, name, value) in &sealed_sent {
+                                li { (sealed_parts(*sealed, name, value)) }
                             }
                         }
                     }
@@ -356,7 +397,7 @@ fn render(
                 } @else {
                     p { "This response tells your browser to store these cookies:" }
                     @for raw in set_cookies {
-                        (set_cookie(raw))
+                        (set_cookie(raw, inspector))
                     }
                 }
             }
@@ -371,7 +412,7 @@ fn render(
 }
 
 /// One `Set-Cookie` header, raw and then attribute by attribute.
-fn set_cookie(raw: &str) -> Markup {
+fn set_cookie(raw: &str, inspector: &WireInspector) -> Markup {
     let parsed = Cookie::parse(raw);
     html! {
         div.set-cookie {
@@ -385,6 +426,9 @@ fn set_cookie(raw: &str) -> Markup {
                 },
                 Ok(cookie) => ul {
                     li { code { (cookie.name()) } " = " code { (cookie.value()) } }
+                    @if let Some(sealed) = inspector.sealing(cookie.name()) {
+                        li { (sealed_parts(sealed, cookie.name(), cookie.value())) }
+                    }
                     li {
                         @match cookie.max_age() {
                             Some(age) => { "Max-Age=" (age.whole_seconds()) ": keep it for " (age.whole_seconds()) " seconds, then forget it." }
@@ -426,10 +470,68 @@ fn set_cookie(raw: &str) -> Markup {
     }
 }
 
+/// How a chapter protects a cookie's value with its secret key, as
+/// tower-cookies (through the `cookie` crate) writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sealed {
+    /// The signed jar: the HMAC-SHA256 of the value, in base64, then the
+    /// value itself, as it was.
+    Signed,
+    /// The private jar: AES-256-GCM. In base64, a random nonce, then the
+    /// encrypted value, then the tag that authenticates it.
+    Private,
+}
+
+/// The length of a signature in front of a signed value: HMAC-SHA256's 32
+/// bytes, in base64.
+const SIGNATURE_LENGTH: usize = 44;
+/// The nonce and the tag around an encrypted value, in bytes.
+const NONCE_LENGTH: usize = 12;
+const TAG_LENGTH: usize = 16;
+
+/// What a signed or private cookie's value is made of. The inspector has no
+/// key: it cannot check a signature or decrypt, only show the parts. The
+/// chapter's page says whether the server accepted them.
+fn sealed_parts(sealed: Sealed, name: &str, value: &str) -> Markup {
+    match sealed {
+        Sealed::Signed => match (value.get(..SIGNATURE_LENGTH), value.get(SIGNATURE_LENGTH..)) {
+            (Some(signature), Some(readable)) => html! {
+                code { (name) } " is signed. Its signature: " code { (signature) }
+                " (HMAC-SHA256, 44 characters of base64). Then its value, readable by anyone: "
+                code { (readable) } "."
+            },
+            _ => html! {
+                code { (name) } " should be signed, but its value is too short to hold a "
+                "44-character signature: the server cannot have signed it."
+            },
+        },
+        Sealed::Private => {
+            use base64::Engine;
+            let decoded = base64::engine::general_purpose::STANDARD.decode(value);
+            match decoded {
+                Ok(bytes) if bytes.len() > NONCE_LENGTH + TAG_LENGTH => {
+                    let encrypted = bytes.len() - NONCE_LENGTH - TAG_LENGTH;
+                    html! {
+                        code { (name) } " is private (encrypted with AES-256-GCM). In base64: a "
+                        (NONCE_LENGTH) "-byte nonce, " (encrypted)
+                        @if encrypted == 1 { " byte" } @else { " bytes" }
+                        " of encrypted value, and a " (TAG_LENGTH) "-byte tag. Without the "
+                        "server's key nobody can read the value; only its length shows."
+                    }
+                }
+                _ => html! {
+                    code { (name) } " should be private, but its value is not a nonce, an "
+                    "encrypted value and a tag in base64: the server cannot have encrypted it."
+                },
+            }
+        }
+    }
+}
+
 fn session_record(session: &SessionShown) -> Markup {
     html! {
         @match session {
-            SessionShown::None => p { "No session id crossed the wire, so there is no session to look up." },
+            SessionShown::None => p { "This exchange belongs to no session: there is no record to look up." },
             SessionShown::Deleted => p { "The response deletes the session cookie: the browser will forget the id, and the server no longer has a record for it." },
             SessionShown::Record { id, carried_in, record: None } => p {
                 "The session " code { (id) } " is named in " (carried_in) ", but the store has " strong { "no record" } " under that id (it expired, was made up, or the server restarted)."
@@ -457,4 +559,107 @@ fn sorted_keys<V>(data: &std::collections::HashMap<String, V>) -> Vec<&String> {
     let mut keys: Vec<&String> = data.keys().collect();
     keys.sort();
     keys
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{Router, http::Request, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::PageLink;
+
+    const PLAIN: Chapter = Chapter::new(9, "t", &[PageLink::new("/p/", "P")]);
+    const SEALED: Chapter = PLAIN
+        .with_signed_cookies(&["count"])
+        .with_private_cookies(&["secret"]);
+
+    /// A signed value as tower-cookies writes it: 44 characters of signature
+    /// (this one is made up: the inspector cannot check it), then the value.
+    const SIGNED: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=42";
+
+    #[test]
+    fn a_signed_value_is_split_after_its_signature() {
+        let text = sealed_parts(Sealed::Signed, "count", SIGNED).into_string();
+        assert!(
+            text.contains("<code>AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=</code>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("readable by anyone: <code>42</code>"),
+            "{text}"
+        );
+        for too_short in ["42", "", "AAAA"] {
+            let text = sealed_parts(Sealed::Signed, "count", too_short).into_string();
+            assert!(text.contains("too short"), "{too_short:?}: {text}");
+        }
+        // Byte 44 inside a character: no panic, no split.
+        let text =
+            sealed_parts(Sealed::Signed, "count", &format!("a{}", "é".repeat(30))).into_string();
+        assert!(text.contains("too short"), "{text}");
+    }
+
+    #[test]
+    fn a_private_value_shows_only_its_parts_and_length() {
+        use base64::Engine;
+        let sealed = base64::engine::general_purpose::STANDARD.encode([7u8; 12 + 3 + 16]);
+        let text = sealed_parts(Sealed::Private, "secret", &sealed).into_string();
+        assert!(
+            text.contains("12-byte nonce, 3 bytes of encrypted value, and a 16-byte tag"),
+            "{text}"
+        );
+        let one = base64::engine::general_purpose::STANDARD.encode([7u8; 12 + 1 + 16]);
+        let text = sealed_parts(Sealed::Private, "secret", &one).into_string();
+        assert!(text.contains("1 byte of encrypted value"), "{text}");
+        for broken in ["", "not base64!", "AAAA"] {
+            let text = sealed_parts(Sealed::Private, "secret", broken).into_string();
+            assert!(
+                text.contains("cannot have encrypted it"),
+                "{broken:?}: {text}"
+            );
+        }
+    }
+
+    /// The panel of a page that receives `cookie` and sets `set_cookie`.
+    async fn panel(chapter: Chapter, cookie: &str, set_cookie: &'static str) -> String {
+        let routes = Router::new().route(
+            "/p/",
+            get(move || async move {
+                (
+                    [(header::SET_COOKIE, set_cookie)],
+                    chapter.page("P", html! {}),
+                )
+            }),
+        );
+        let request = Request::builder()
+            .uri("/p/")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = chapter.app(routes).oneshot(request).await.unwrap();
+        let bytes = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_the_cookies_a_chapter_declares_are_taken_apart() {
+        let cookie = format!("count={SIGNED}; other={SIGNED}");
+        let set_cookie = "count=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=43; Path=/";
+
+        let sealed = panel(SEALED, &cookie, set_cookie).await;
+        assert!(sealed.contains("taken apart"), "the request's cookies");
+        assert_eq!(
+            sealed.matches(" is signed.").count(),
+            2,
+            "count, sent and set; not other"
+        );
+        assert!(
+            sealed.contains("readable by anyone: <code>43</code>"),
+            "the one set"
+        );
+
+        // A chapter that declares nothing: the panel says nothing of it.
+        let plain = panel(PLAIN, &cookie, set_cookie).await;
+        assert!(!plain.contains("taken apart") && !plain.contains(" is signed."));
+    }
 }

@@ -33,7 +33,12 @@ pub fn attacker_page(title: &str, content: Markup) -> Markup {
     let header = html! {
         p.attacker { "The attacker's site (part of the lab: it attacks the chapter you are running)" }
     };
-    layout::page(&format!("{title} · attacker's site"), header, content)
+    layout::page_with(
+        &format!("{title} · attacker's site"),
+        header,
+        content,
+        false,
+    )
 }
 
 /// The attacker's site, on `host:port`, with the course's stylesheet.
@@ -79,4 +84,22 @@ async fn attacker_headers(request: Request, next: Next) -> Response {
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The port of a lab's attacker site: the chapter's own port + 100 (3109
+/// for chapter 9, 3110 for chapter 10), so that `--port 4009` moves it to
+/// 4109. A chapter on a port above 65435 gets its port - 100 instead.
+pub fn attacker_port(chapter_port: u16) -> u16 {
+    chapter_port
+        .checked_add(100)
+        .unwrap_or(chapter_port.wrapping_sub(100))
+}
+
+/// A new session id, from the source of every id the kit's own store makes:
+/// random, or 1, 2, 3… once the screenshots asked for predictable ids (see
+/// [`crate::use_predictable_ids_for_screenshots`]). Chapter 11's stores
+/// (SQLite, Redis) give their new sessions ids from here, so that their
+/// screenshots stay the same from one run to the next.
+pub fn new_session_id() -> tower_sessions::session::Id {
+    tower_sessions::session::Id(i128::from_le_bytes(crate::random::bytes()))
 }

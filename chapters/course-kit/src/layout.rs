@@ -17,6 +17,12 @@ pub(crate) const STYLESHEET: &str = include_str!("course.css");
 /// A whole page: the head, the chapter's header, the content, and the place
 /// where the wire inspector goes.
 pub(crate) fn page(title: &str, header: Markup, content: Markup) -> Markup {
+    page_with(title, header, content, true)
+}
+
+/// A page with or without the wire inspector's place (the attacker's site
+/// of a lab has no inspector).
+pub(crate) fn page_with(title: &str, header: Markup, content: Markup, inspector: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -30,7 +36,9 @@ pub(crate) fn page(title: &str, header: Markup, content: Markup) -> Markup {
             body {
                 header { (header) }
                 main { (content) }
-                (PreEscaped(INSPECTOR_PLACEHOLDER))
+                @if inspector {
+                    (PreEscaped(INSPECTOR_PLACEHOLDER))
+                }
             }
         }
     }

@@ -71,3 +71,15 @@ fn request_target(uri: &axum::http::Uri) -> String {
     uri.path_and_query()
         .map_or_else(|| uri.path().to_string(), |pq| pq.as_str().to_string())
 }
+
+/// The query parameter `name` of this request's URL, as `name=value`, ready
+/// to append to a link (chapter 7 carries its session id this way).
+fn carried_query(uri: &axum::http::Uri, name: &str) -> Option<String> {
+    let (_, value) =
+        form_urlencoded::parse(uri.query()?.as_bytes()).find(|(key, _)| key == name)?;
+    Some(
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair(name, &value)
+            .finish(),
+    )
+}

@@ -1,25 +1,24 @@
-//! The machinery behind `tests/e2e.rs`: finding Chromium and chromedriver,
-//! starting chromedriver once for the whole run, serving a chapter on a free
-//! port, a small browser API over WebDriver (fantoccini), full-page
-//! screenshots, and the test runner itself.
+//! The machinery behind the browser tests (`tests/e2e/`): finding Chromium
+//! and chromedriver, starting chromedriver once for the whole run, serving a
+//! chapter on a free port, a small browser API over WebDriver (fantoccini),
+//! full-page screenshots, and the glue to the test runner.
 //!
-//! The runner replaces Rust's built-in one (`harness = false` in the root
-//! `Cargo.toml`) for two reasons: one chromedriver can serve every test and be
-//! stopped for sure at the end, and a machine without Chromium can say, in
-//! plain `cargo test` output, that the browser tests were skipped and how to
-//! run them. It prints the same `test result:` line as the built-in runner and
-//! understands its usual arguments: name filters, `--exact`, `--skip`,
-//! `--ignored`, `--include-ignored` and `--list`.
+//! The runner is `libtest-mimic`, which parses the built-in runner's
+//! arguments (name filters, `--exact`, `--skip`, `--ignored`, `--list`, ...)
+//! and prints the same lines, `test result:` included. The built-in runner is
+//! off (`harness = false` in the root `Cargo.toml`) for two reasons: one
+//! chromedriver can serve every test and be stopped for sure at the end, and a
+//! machine without Chromium can say, in plain `cargo test` output, that the
+//! browser tests were skipped and how to run them.
 
 use std::{
     future::Future,
     io::{Read, Write},
     net::{SocketAddr, TcpListener, TcpStream},
     path::{Path, PathBuf},
-    pin::Pin,
     process::{Child, Command, ExitCode, Stdio},
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
@@ -28,6 +27,7 @@ use std::{
 use axum::Router;
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element, error::CmdError};
 use hyper_util::client::legacy::connect::HttpConnector;
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde_json::json;
 
 /// How long one test may take before it counts as failed.
@@ -192,40 +192,45 @@ pub enum Cookies {
     Blocked,
 }
 
-/// Handed to every test. Everything it opens (servers, browser sessions) is
-/// closed by the runner when the test ends, whether it passed or not.
-#[derive(Clone)]
-pub struct E2e(Arc<Shared>);
-
+/// What every test of a run shares: the one chromedriver, and where the
+/// browsers' profiles go.
 struct Shared {
     webdriver: String,
     chrome: PathBuf,
     profiles: PathBuf,
     next_profile: AtomicUsize,
-    clients: Mutex<Vec<Client>>,
-    servers: Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+/// Handed to one test. Everything it opens (servers, browser sessions) is
+/// closed when the test ends, whether it passed or not.
+#[derive(Clone)]
+pub struct E2e {
+    shared: &'static Shared,
+    clients: Arc<Mutex<Vec<Client>>>,
+    servers: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 impl E2e {
+    fn new(shared: &'static Shared) -> Self {
+        E2e {
+            shared,
+            clients: Arc::default(),
+            servers: Arc::default(),
+        }
+    }
+
     /// Serves `app` on a free port of 127.0.0.1 and opens a new browser (a
     /// new, empty profile) on it.
     pub async fn browser(&self, app: Router, cookies: Cookies) -> Browser {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let address = listener.local_addr().expect("local address");
-        let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve the chapter");
-        });
-        lock(&self.0.servers).push(server.abort_handle());
+        let base = self.serve(app).await;
 
-        let profile = self.0.profiles.join(format!(
+        let profile = self.shared.profiles.join(format!(
             "profile-{}",
-            self.0.next_profile.fetch_add(1, Ordering::Relaxed)
+            self.shared.next_profile.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&profile).expect("create a browser profile directory");
         let mut options = json!({
-            "binary": self.0.chrome,
+            "binary": self.shared.chrome,
             "args": [
                 "--headless",
                 "--no-sandbox",
@@ -249,28 +254,41 @@ impl E2e {
         capabilities.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities)
-            .connect(&self.0.webdriver)
+            .connect(&self.shared.webdriver)
             .await
             .unwrap_or_else(|e| {
                 panic!(
                     "could not open Chromium ({}) through chromedriver: {e}",
-                    self.0.chrome.display()
+                    self.shared.chrome.display()
                 )
             });
-        lock(&self.0.clients).push(client.clone());
-        Browser {
-            client,
-            base: format!("http://{address}"),
-        }
+        lock(&self.clients).push(client.clone());
+        Browser { client, base }
+    }
+
+    /// Serves `app` on a free port of 127.0.0.1 until the test ends, and
+    /// returns its address, `http://127.0.0.1:PORT`: the site of a browser,
+    /// or a second server beside it (chapter 11's second instance), which
+    /// the same browser reaches with [`Browser::open_at`].
+    pub async fn serve(&self, app: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let address = listener.local_addr().expect("local address");
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve the chapter");
+        });
+        lock(&self.servers).push(server.abort_handle());
+        format!("http://{address}")
     }
 
     /// Closes every browser and stops every server this test opened.
     async fn close_everything(&self) {
-        let clients = std::mem::take(&mut *lock(&self.0.clients));
+        let clients = std::mem::take(&mut *lock(&self.clients));
         for client in clients {
             let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
         }
-        for server in std::mem::take(&mut *lock(&self.0.servers)) {
+        for server in std::mem::take(&mut *lock(&self.servers)) {
             server.abort();
         }
     }
@@ -306,6 +324,13 @@ impl Browser {
     /// Types `path` into the address bar: `http://127.0.0.1:PORT` + `path`.
     pub async fn open(&self, path: &str) {
         let url = format!("{}{path}", self.base);
+        self.client.goto(&url).await.or_fail(&format!("open {url}"));
+    }
+
+    /// Types the address of another server's page into the address bar:
+    /// `base` (from [`E2e::serve`]) + `path`.
+    pub async fn open_at(&self, base: &str, path: &str) {
+        let url = format!("{base}{path}");
         self.client.goto(&url).await.or_fail(&format!("open {url}"));
     }
 
@@ -508,106 +533,104 @@ impl Browser {
 }
 
 // ---------------------------------------------------------------------------
-// The runner
+// What the chapters' pages have in common
 
-/// A test: an async function of the [`E2e`] context.
-pub struct Test {
-    pub name: &'static str,
-    pub run: fn(E2e) -> Pin<Box<dyn Future<Output = ()> + Send>>,
-    /// Not run unless asked for with `--ignored` (the screenshots).
-    pub ignored: bool,
+/// The wire inspector's sentence for a request without a `Cookie` header.
+pub const NO_COOKIES_SENT: &str = "Your browser sent no cookies with this request";
+
+/// Fills in the shop's Add Item form (chapters 4, 6 and 7) and sends it.
+pub async fn add_item(browser: &Browser, name: &str, quantity: &str) {
+    browser.fill("name", name).await;
+    browser.fill("quantity", quantity).await;
+    browser.press("Add Item").await;
 }
 
-/// The command-line arguments the built-in test runner takes, as far as they
-/// matter here; the others (`--nocapture`, `--test-threads N`, ...) are ignored.
-#[derive(Default)]
-struct Args {
-    filters: Vec<String>,
-    skip: Vec<String>,
-    exact: bool,
-    ignored: bool,
-    include_ignored: bool,
-    list: bool,
-}
+// ---------------------------------------------------------------------------
+// The tests, and running them
 
-fn parse_args() -> Args {
-    let mut args = Args::default();
-    let mut iter = std::env::args().skip(1);
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--exact" => args.exact = true,
-            "--ignored" => args.ignored = true,
-            "--include-ignored" => args.include_ignored = true,
-            "--list" => args.list = true,
-            "--skip" => args.skip.extend(iter.next()),
-            // Options of the built-in runner that take a value.
-            "--test-threads" | "--format" | "--color" | "--logfile" | "-Z" | "--shuffle-seed" => {
-                iter.next();
-            }
-            flag if flag.starts_with('-') => {}
-            filter => args.filters.push(filter.to_string()),
+/// `browser_test!(function)`: the async test `function(e2e: E2e)` of this
+/// module, as a [`Trial`] named `chapter_N::function`, as the built-in runner
+/// would name it.
+macro_rules! browser_test {
+    ($function:ident) => {
+        $crate::support::trial(module_path!(), stringify!($function), $function)
+    };
+}
+pub(crate) use browser_test;
+
+/// The trial (libtest-mimic's word for a test) that runs `body` in a browser,
+/// or reports it skipped, or failed, as the run's [`SETUP`] says.
+pub fn trial<Body, Steps>(module_path: &str, function: &str, body: Body) -> Trial
+where
+    Body: FnOnce(E2e) -> Steps + Send + 'static,
+    Steps: Future<Output = ()> + Send + 'static,
+{
+    // `module_path!()` starts with the test target's own name, `e2e::`,
+    // which the built-in runner leaves out of test names.
+    let module = module_path.split_once("::").map_or(module_path, |(_, m)| m);
+    Trial::ignorable_test(format!("{module}::{function}"), move || {
+        match SETUP
+            .get()
+            .expect("the run is set up before its first test")
+        {
+            Setup::Ready(shared) => run_one(shared, body).map(|()| Completion::Completed),
+            Setup::Skipped => Ok(Completion::ignored_with(format!(
+                "browser test skipped: run `{HOW_TO_RUN}`"
+            ))),
+            Setup::Broken(reason) => Err(reason.as_str().into()),
         }
-    }
-    args
+    })
 }
 
-impl Args {
-    fn selects(&self, test: &Test) -> bool {
-        let matches = |pattern: &String| {
-            if self.exact {
-                test.name == pattern
-            } else {
-                test.name.contains(pattern.as_str())
-            }
-        };
-        let by_name = self.filters.is_empty() || self.filters.iter().any(matches);
-        let skipped = self.skip.iter().any(|p| test.name.contains(p.as_str()));
-        let by_ignore = self.include_ignored || self.ignored == test.ignored;
-        by_name && !skipped && by_ignore
-    }
+/// What the run found out before its first test, once for all of them.
+enum Setup {
+    /// chromedriver is running: the tests run.
+    Ready(Shared),
+    /// No browser, or `E2E_SKIP=1`: every test is reported as ignored.
+    Skipped,
+    /// No browser although `E2E_REQUIRED=1`, or chromedriver would not
+    /// start: every test fails, with this reason.
+    Broken(String),
 }
 
-/// The message of the last panic, kept by the runner's panic hook.
-static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
+/// Set by [`run`] once the command line has said which tests run, and read
+/// by each of them.
+static SETUP: OnceLock<Setup> = OnceLock::new();
 
 /// Runs the tests the command line selects, and returns the exit code.
-pub fn run(tests: &[Test]) -> ExitCode {
-    let args = parse_args();
-    if args.list {
-        for test in tests.iter().filter(|t| args.selects(t)) {
-            println!("{}: test", test.name);
-        }
-        return ExitCode::SUCCESS;
-    }
-    let started = Instant::now();
-    let selected: Vec<&Test> = tests.iter().filter(|t| args.selects(t)).collect();
-    let filtered_out = tests.len() - selected.len();
-    // Tests marked ignored that the command line did not ask for.
-    let ignored_count = tests
+pub fn run(trials: Vec<Trial>) -> ExitCode {
+    let mut args = Arguments::from_args();
+    // One test at a time, unless `--test-threads N` says otherwise: each test
+    // runs its own Chromium, and two at once gain little on a small machine.
+    args.test_threads.get_or_insert(1);
+
+    // Nothing is started for `--list`, or for a filter that leaves no test.
+    let will_run = trials
         .iter()
-        .filter(|t| t.ignored && !selected.iter().any(|s| s.name == t.name))
+        .filter(|trial| !args.is_filtered_out(trial) && !args.is_ignored(trial))
         .count();
-    let filtered_out = filtered_out - ignored_count;
-    println!();
-    let plural = if selected.len() == 1 { "" } else { "s" };
-    println!("running {} test{plural}", selected.len());
-    let summary = |passed: usize, failed: usize, ignored: usize| {
-        let verdict = if failed == 0 { "ok" } else { "FAILED" };
-        println!(
-            "\ntest result: {verdict}. {passed} passed; {failed} failed; {ignored} ignored; 0 measured; \
-             {filtered_out} filtered out; finished in {:.2}s\n",
-            started.elapsed().as_secs_f64()
-        );
-        if failed == 0 {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        }
-    };
-    if selected.is_empty() {
-        return summary(0, 0, ignored_count);
+    let scratch = std::env::temp_dir().join(format!("session-course-e2e-{}", std::process::id()));
+    let mut chromedriver = None;
+    if will_run > 0 && !args.list {
+        let (setup, started) = set_up(will_run, &scratch);
+        chromedriver = started;
+        let _ = SETUP.set(setup);
     }
 
+    let conclusion = libtest_mimic::run(&args, trials);
+
+    // Stopping chromedriver quits every browser it started. Should the runner
+    // itself panic, unwinding drops (and stops) it all the same.
+    if let Some(chromedriver) = chromedriver {
+        drop(chromedriver);
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    conclusion.exit_code()
+}
+
+/// Finds Chromium and starts chromedriver for the `count` tests about to run,
+/// or says, plainly and once, why they cannot run.
+fn set_up(count: usize, scratch: &Path) -> (Setup, Option<ChromeDriver>) {
     let required = std::env::var("E2E_REQUIRED").is_ok_and(|v| v == "1");
     let skip = std::env::var("E2E_SKIP").is_ok_and(|v| v == "1");
     let found = if skip && !required {
@@ -621,12 +644,10 @@ pub fn run(tests: &[Test]) -> ExitCode {
             eprintln!(
                 "\nerror: E2E_REQUIRED=1, but the browser tests cannot run: {reason}.\n\
                  Install Debian's packages (apt-get install chromium chromium-driver), \
-                 or set CHROME and CHROMEDRIVER to the programs' paths."
+                 or set CHROME and CHROMEDRIVER to the programs' paths.\n"
             );
-            for test in &selected {
-                println!("test {} ... FAILED", test.name);
-            }
-            return summary(0, selected.len(), ignored_count);
+            let reason = format!("E2E_REQUIRED=1, but the browser tests cannot run: {reason}");
+            return (Setup::Broken(reason), None);
         }
         Err(reason) => {
             let needs = if skip {
@@ -636,114 +657,80 @@ pub fn run(tests: &[Test]) -> ExitCode {
                  or set CHROME and CHROMEDRIVER).\n"
             };
             eprintln!(
-                "\nSKIPPED: the {} browser tests did not run: {reason}.\n{needs}Run them with: {HOW_TO_RUN}\n",
-                selected.len()
+                "\nSKIPPED: the {count} browser tests did not run: {reason}.\n{needs}Run them with: {HOW_TO_RUN}"
             );
-            for test in &selected {
-                println!(
-                    "test {} ... ignored, browser test skipped: run `{HOW_TO_RUN}`",
-                    test.name
-                );
-            }
-            return summary(0, 0, ignored_count + selected.len());
+            return (Setup::Skipped, None);
         }
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("start the tokio runtime");
-    let scratch = std::env::temp_dir().join(format!("session-course-e2e-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).expect("create a scratch directory");
     let log = scratch.join("chromedriver.log");
-    let driver = match ChromeDriver::start(&tools.chromedriver, &log) {
-        Ok(driver) => driver,
+    let started = std::fs::create_dir_all(scratch)
+        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))
+        .and_then(|()| ChromeDriver::start(&tools.chromedriver, &log));
+    match started {
+        Ok(chromedriver) => {
+            let shared = Shared {
+                webdriver: chromedriver.url.clone(),
+                chrome: tools.chrome,
+                profiles: scratch.join("profiles"),
+                next_profile: AtomicUsize::new(0),
+            };
+            (Setup::Ready(shared), Some(chromedriver))
+        }
         Err(reason) => {
-            eprintln!("\nerror: {reason}");
-            let _ = std::fs::remove_dir_all(&scratch);
-            for test in &selected {
-                println!("test {} ... FAILED", test.name);
-            }
-            return summary(0, selected.len(), ignored_count);
-        }
-    };
-    let e2e = E2e(Arc::new(Shared {
-        webdriver: driver.url.clone(),
-        chrome: tools.chrome.clone(),
-        profiles: scratch.join("profiles"),
-        next_profile: AtomicUsize::new(0),
-        clients: Mutex::new(Vec::new()),
-        servers: Mutex::new(Vec::new()),
-    }));
-
-    // A failing test's message is printed once, with the others, at the end.
-    std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panicked".to_string());
-        let at = info
-            .location()
-            .map(|l| format!("\n(at {}:{})", l.file(), l.line()))
-            .unwrap_or_default();
-        *lock(&LAST_PANIC) = Some(format!("{message}{at}"));
-    }));
-    let mut failures = Vec::new();
-    let mut passed = 0;
-    for test in &selected {
-        print!("test {} ... ", test.name);
-        let _ = std::io::stdout().flush();
-        let test_started = Instant::now();
-        let task = runtime.spawn((test.run)(e2e.clone()));
-        let abort = task.abort_handle();
-        let outcome = runtime.block_on(async { tokio::time::timeout(TEST_TIMEOUT, task).await });
-        abort.abort();
-        runtime.block_on(e2e.close_everything());
-        let failure = match outcome {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) if error.is_panic() => Some(
-                lock(&LAST_PANIC)
-                    .take()
-                    .unwrap_or_else(|| "panicked".to_string()),
-            ),
-            Ok(Err(error)) => Some(error.to_string()),
-            Err(_) => Some(format!("timed out after {} s", TEST_TIMEOUT.as_secs())),
-        };
-        match failure {
-            None => {
-                passed += 1;
-                println!("ok ({:.1}s)", test_started.elapsed().as_secs_f64());
-            }
-            Some(message) => {
-                println!("FAILED");
-                failures.push((test.name, message));
-            }
+            eprintln!("\nerror: {reason}\n");
+            (Setup::Broken(reason), None)
         }
     }
-    drop(driver);
-    drop(runtime);
-    let _ = std::panic::take_hook();
-    let _ = std::fs::remove_dir_all(&scratch);
-
-    if !failures.is_empty() {
-        println!("\nfailures:\n");
-        for (name, message) in &failures {
-            println!("---- {name} ----\n{message}\n");
-        }
-        println!("failures:");
-        for (name, _) in &failures {
-            println!("    {name}");
-        }
-    }
-    summary(passed, failures.len(), ignored_count)
 }
 
-/// Where `just screenshots` saves its PNGs: the book's screenshots folder.
+/// Runs one test within [`TEST_TIMEOUT`], then closes every browser and
+/// server it opened, whether it passed or not.
+fn run_one<Steps: Future<Output = ()> + Send + 'static>(
+    shared: &'static Shared,
+    body: impl FnOnce(E2e) -> Steps,
+) -> Result<(), Failed> {
+    // A runtime of its own: dropping it at the end also stops whatever task
+    // the test left behind.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+    let e2e = E2e::new(shared);
+    let outcome = runtime.block_on(async {
+        // Spawned, so that a failing assertion (a panic) ends the test's task
+        // and not this function: the clean-up below runs either way.
+        let task = tokio::spawn(body(e2e.clone()));
+        let abort = task.abort_handle();
+        let outcome = tokio::time::timeout(TEST_TIMEOUT, task).await;
+        abort.abort();
+        e2e.close_everything().await;
+        outcome
+    });
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) if error.is_panic() => {
+            let payload = error.into_panic();
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("the test panicked");
+            Err(message.into())
+        }
+        Ok(Err(error)) => Err(error.to_string().into()),
+        Err(_) => Err(format!("timed out after {} s", TEST_TIMEOUT.as_secs()).into()),
+    }
+}
+
+/// Where `just screenshots` saves its PNGs: the book's screenshots folder, or
+/// `SCREENSHOT_DIR` if it is set (to try the screenshots without touching the
+/// book).
 pub fn screenshot_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/screenshots");
+    let dir = std::env::var_os("SCREENSHOT_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/screenshots"));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
     dir
 }
