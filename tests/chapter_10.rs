@@ -639,16 +639,8 @@ async fn log_lines() {
             .starts_with("POST /email/ | Cookie: sessionid=")
     );
     assert!(refused.log_line().contains("| 403 Forbidden"));
-    snapshot!("log_refused", book_line(&refused));
+    snapshot!("log_refused", refused.book_log_line());
     let switched = set_lab(&mut browser, "Strict", true, true).await;
     assert!(switched.log_line().contains("SameSite=Strict"));
-    snapshot!("log_strict", book_line(&switched));
-}
-
-/// The request log's line as the book prints it: broken before each
-/// `| Set-Cookie`, with ` \` at the end of each part but the last.
-fn book_line(exchange: &Exchange) -> String {
-    exchange
-        .log_line()
-        .replace(" | Set-Cookie", " \\\n  | Set-Cookie")
+    snapshot!("log_strict", switched.book_log_line());
 }

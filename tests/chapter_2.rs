@@ -1,7 +1,7 @@
 //! Chapter 2: the test cookie works when the browser sends cookies back,
 //! works only once (the check deletes it), and never works without cookies.
 
-use session_course::{Browser, Exchange, Site, snapshot};
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_test_cookie_works_once() {
@@ -107,28 +107,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -138,18 +116,18 @@ async fn log_lines() {
     // 1. Open /home/: a new session, and its cookie.
     let home = browser.get("/home/").await;
     assert!(home.log_line().contains("Set-Cookie: sessionid="));
-    snapshot!("log_1", book_line(&home));
+    snapshot!("log_1", home.book_log_line());
 
     // 2. Click "go to page 2": the cookie comes back, the mark is deleted,
     // and the changed session is saved, so the cookie is sent again.
     let worked = browser.click(&home, "go to page 2").await;
     assert!(worked.main_text().contains("Test cookie worked"));
-    snapshot!("log_2", book_line(&worked));
+    snapshot!("log_2", worked.book_log_line());
 
     // 3. Reload: the session did not change, so no cookie is set.
     let again = browser.get("/page2/").await;
     assert!(!again.log_line().contains("Set-Cookie"));
-    snapshot!("log_3", book_line(&again));
+    snapshot!("log_3", again.book_log_line());
 
     // 4. A browser that refuses cookies: /home/ offers one, /page2/ comes
     // without it.
@@ -160,5 +138,5 @@ async fn log_lines() {
     let never = refuses.get("/page2/").await;
     assert!(never.main_text().contains("Test cookie did not work"));
     assert_eq!(never.log_line(), "GET /page2/ | no Cookie | 200 OK");
-    snapshot!("log_4", book_line(&never));
+    snapshot!("log_4", never.book_log_line());
 }

@@ -2,7 +2,7 @@
 //! and a cookie that is not a count restarts it at 1 with a notice.
 
 use axum::http::Method;
-use session_course::{Browser, Exchange, Site, snapshot};
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_count_goes_up_on_every_visit() {
@@ -130,28 +130,6 @@ async fn a_post_to_the_counter_gets_a_clear_405_page() {
     assert!(page.set_cookies().is_empty(), "nothing is counted");
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -160,25 +138,28 @@ async fn log_lines() {
 
     // 1. The first visit.
     let first = browser.get("/countView/").await;
-    snapshot!("log_1", book_line(&first));
+    snapshot!("log_1", first.book_log_line());
 
     // 2. Reload, twice: each request carries the count the last one set.
     let second = browser.get("/countView/").await;
     let third = browser.get("/countView/").await;
     assert!(third.log_line().contains("Cookie: count=2 | 200 OK"));
-    snapshot!("log_2", [book_line(&second), book_line(&third)].join("\n"));
+    snapshot!(
+        "log_2",
+        [second.book_log_line(), third.book_log_line()].join("\n")
+    );
 
     // 3. The cookie edited by hand to abc.
     browser.set_cookie("count", "abc");
     let edited = browser.get("/countView/").await;
     assert!(edited.main_text().contains("starts again at 1"));
-    snapshot!("log_3", book_line(&edited));
+    snapshot!("log_3", edited.book_log_line());
 
     // 4. Cheating: the cookie set to 999, and believed.
     browser.set_cookie("count", "999");
     let cheat = browser.get("/countView/").await;
     assert!(cheat.main_text().contains("visited this page 1000 times"));
-    snapshot!("log_4", book_line(&cheat));
+    snapshot!("log_4", cheat.book_log_line());
 
     // 5. `curl -I` with a count: HEAD is answered by the kit, which runs
     // none of the chapter's code, so nothing is counted and no cookie set.
@@ -187,5 +168,5 @@ async fn log_lines() {
     let head = curl.send(Method::HEAD, "/countView/", None).await;
     assert_eq!(head.status, 200);
     assert!(head.set_cookies().is_empty(), "HEAD counts nothing");
-    snapshot!("log_5", book_line(&head));
+    snapshot!("log_5", head.book_log_line());
 }

@@ -2,7 +2,7 @@
 //! as it was, other cookies are never listed as items, names that broke the
 //! Django original are stored safely, and forged posts are refused.
 
-use session_course::{Browser, Exchange, snapshot};
+use session_course::{Browser, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -374,28 +374,6 @@ async fn a_made_up_csrf_cookie_and_field_pair_is_refused() {
     }
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -405,12 +383,12 @@ async fn log_lines() {
     // 1. The shop page: no cookie either way.
     let index = browser.get("/").await;
     assert_eq!(index.log_line(), "GET / | no Cookie | 200 OK");
-    snapshot!("log_1", book_line(&index));
+    snapshot!("log_1", index.book_log_line());
 
     // 2. The form hands out the CSRF token.
     let form = browser.click(&index, "Add Item").await;
     assert!(form.log_line().contains("Set-Cookie: csrftoken="));
-    snapshot!("log_2", book_line(&form));
+    snapshot!("log_2", form.book_log_line());
 
     // 3. Two apples, then three more: one cart cookie, sent again.
     let two = browser
@@ -420,7 +398,10 @@ async fn log_lines() {
         .submit(&two, ADD, &[("name", "apple"), ("quantity", "3")])
         .await;
     assert!(five.log_line().contains("Set-Cookie: cart_YXBwbGU=5;"));
-    snapshot!("log_3", [book_line(&two), book_line(&five)].join("\n"));
+    snapshot!(
+        "log_3",
+        [two.book_log_line(), five.book_log_line()].join("\n")
+    );
 
     // 4. An item called csrftoken gets a cart cookie of its own.
     let awkward = browser
@@ -432,12 +413,12 @@ async fn log_lines() {
             .contains("Set-Cookie: cart_Y3NyZnRva2Vu=1;")
     );
     assert!(!awkward.log_line().contains("Set-Cookie: csrftoken="));
-    snapshot!("log_4", book_line(&awkward));
+    snapshot!("log_4", awkward.book_log_line());
 
     // 5. Display Items: every cookie goes up, none comes down.
     let cart = browser.click(&awkward, "Display Items").await;
     assert!(!cart.log_line().contains("Set-Cookie"));
-    snapshot!("log_5", book_line(&cart));
+    snapshot!("log_5", cart.book_log_line());
 
     // 6. Bad input: 422, and no cookie.
     let bad = browser
@@ -445,5 +426,5 @@ async fn log_lines() {
         .await;
     assert_eq!(bad.status, 422);
     assert!(!bad.log_line().contains("Set-Cookie"));
-    snapshot!("log_6", book_line(&bad));
+    snapshot!("log_6", bad.book_log_line());
 }

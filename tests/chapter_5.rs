@@ -3,7 +3,7 @@
 //! again when the server no longer has the record.
 
 use axum::http::Method;
-use session_course::{Browser, Exchange, Site, snapshot};
+use session_course::{Browser, Site, snapshot};
 
 #[tokio::test]
 async fn the_count_goes_up_in_the_session() {
@@ -118,28 +118,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -149,12 +127,12 @@ async fn log_lines() {
     // 1. The first visit: a new session, and its cookie.
     let first = browser.get("/pageCount/").await;
     assert!(first.log_line().contains("Set-Cookie: sessionid="));
-    snapshot!("log_1", book_line(&first));
+    snapshot!("log_1", first.book_log_line());
 
     // 2. A reload: the same id goes up and comes back, renewed.
     let second = browser.get("/pageCount/").await;
     assert!(second.main_text().contains("Count: 2"));
-    snapshot!("log_2", book_line(&second));
+    snapshot!("log_2", second.book_log_line());
 
     // 7. `curl -I`: HEAD is answered by the kit, without the chapter's
     // code, so no session begins and no cookie is set.
@@ -164,5 +142,5 @@ async fn log_lines() {
     let head = curl.send(Method::HEAD, "/pageCount/", None).await;
     assert_eq!(head.status, 200);
     assert!(head.set_cookies().is_empty(), "HEAD starts no session");
-    snapshot!("log_7", book_line(&head));
+    snapshot!("log_7", head.book_log_line());
 }

@@ -2,7 +2,7 @@
 //! changes nothing, items can be removed, and emptying the cart flushes the
 //! session so that the next one has a new id.
 
-use session_course::{Browser, Exchange, snapshot};
+use session_course::{Browser, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -256,28 +256,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -287,23 +265,23 @@ async fn log_lines() {
     // 1. The shop page stores nothing: no session, no cookie.
     let index = browser.get("/").await;
     assert_eq!(index.log_line(), "GET / | no Cookie | 200 OK");
-    snapshot!("log_1", book_line(&index));
+    snapshot!("log_1", index.book_log_line());
 
     // 2. The empty cart stores nothing either.
     let empty = browser.click(&index, "Display Items").await;
     assert_eq!(empty.log_line(), "GET /displayItems/ | no Cookie | 200 OK");
-    snapshot!("log_2", book_line(&empty));
+    snapshot!("log_2", empty.book_log_line());
 
     // 3. The form's CSRF token starts the session.
     let form = browser.click(&index, "Add Item").await;
     assert!(form.log_line().contains("Set-Cookie: sessionid="));
-    snapshot!("log_3", book_line(&form));
+    snapshot!("log_3", form.book_log_line());
 
     // 4. Two apples: the same id comes back, renewed.
     let added = browser
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
         .await;
-    snapshot!("log_4", book_line(&added));
+    snapshot!("log_4", added.book_log_line());
     let more = browser
         .submit(&added, ADD, &[("name", "apple"), ("quantity", "3")])
         .await;
@@ -323,7 +301,7 @@ async fn log_lines() {
     let cart = browser.click(&bad, "Display Items").await;
     assert!(cart.main_text().contains("apple | 5"));
     assert!(!cart.log_line().contains("Set-Cookie"));
-    snapshot!("log_5", book_line(&cart));
+    snapshot!("log_5", cart.book_log_line());
 
     // 6. Remove the apples.
     let removed = browser
@@ -341,5 +319,8 @@ async fn log_lines() {
             .log_line()
             .starts_with("GET /addItem/ | no Cookie | 200 OK")
     );
-    snapshot!("log_7", [book_line(&flushed), book_line(&again)].join("\n"));
+    snapshot!(
+        "log_7",
+        [flushed.book_log_line(), again.book_log_line()].join("\n")
+    );
 }

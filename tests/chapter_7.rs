@@ -8,7 +8,7 @@ use axum::{
     body::Body,
     http::{Request, header},
 };
-use session_course::{Exchange, Site, answer, snapshot};
+use session_course::{Site, answer, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -512,28 +512,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it. The terminal prints it on
-/// one line; the book breaks it, with ` \` at the end of each part but the
-/// last, before each `| Set-Cookie`, and before any other `|` that would
-/// make a part longer than 78 characters.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step, from the kit's own code: `log_off_1` is step 1 with
 /// cookies blocked, `log_on_1` step 1 with cookies allowed.
@@ -550,29 +528,29 @@ async fn log_lines() {
             .log_line()
             .ends_with("Set-Cookie: cookietest=1; HttpOnly; SameSite=Lax; Path=/; Max-Age=300")
     );
-    snapshot!("log_off_1", book_line(&index));
+    snapshot!("log_off_1", index.book_log_line());
     // 2. Add Item: the form's token starts the session; its id goes into
     // the page's links and form, never into a cookie.
     let form = off.click(&index, "Add Item").await;
     assert!(!form.log_line().contains("sessionid"));
-    snapshot!("log_off_2", book_line(&form));
+    snapshot!("log_off_2", form.book_log_line());
     // 3. Two apples: the id travels in the form's body.
     let added = off
         .submit(&form, ADD, &[("name", "apple"), ("quantity", "2")])
         .await;
     assert!(added.main_text().contains("by hidden field"));
-    snapshot!("log_off_3", book_line(&added));
+    snapshot!("log_off_3", added.book_log_line());
     // 4. Display Items: the id travels in the URL, and in the log.
     let cart = off.click(&added, "Display Items").await;
     assert!(cart.log_line().starts_with("GET /displayItems/?sid="));
-    snapshot!("log_off_4", book_line(&cart));
+    snapshot!("log_off_4", cart.book_log_line());
     // 8. A mistyped address: a 404, which keeps the id in its links and,
     // like every refusal, sets no cookie.
     let sid = sid_in(&cart.link("Add Item").unwrap());
     let missing = off.get(&format!("/nowhere/?sid={sid}")).await;
     assert_eq!(missing.status, 404);
     assert!(!missing.log_line().contains("Set-Cookie"));
-    snapshot!("log_off_8", book_line(&missing));
+    snapshot!("log_off_8", missing.book_log_line());
     // 9. Another site's page posts a form with this id in its hidden field:
     // the id is ignored, the post refused, and no cookie set.
     let forged = off
@@ -588,7 +566,7 @@ async fn log_lines() {
         forged.log_line(),
         "POST /addItem/ | no Cookie | 403 Forbidden"
     );
-    snapshot!("log_off_9", book_line(&forged));
+    snapshot!("log_off_9", forged.book_log_line());
 
     // With cookies allowed.
     let mut on = site.browser();
@@ -596,7 +574,7 @@ async fn log_lines() {
     // browser keeps cookies: the id goes into the links.
     let first = on.get("/pageCount/").await;
     assert!(first.link("Count again").unwrap().contains("?sid="));
-    snapshot!("log_on_1", book_line(&first));
+    snapshot!("log_on_1", first.book_log_line());
     // 2. The test cookie comes back: the session moves into the sessionid
     // cookie under a new id.
     let second = on.click(&first, "Count again").await;
@@ -605,10 +583,10 @@ async fn log_lines() {
             .main_text()
             .contains("moves into the sessionid cookie")
     );
-    snapshot!("log_on_2", book_line(&second));
+    snapshot!("log_on_2", second.book_log_line());
     // 3. Found by cookie: the old id in the link is ignored, URLs turn clean.
     let third = on.click(&second, "Count again").await;
     assert!(third.main_text().contains("by cookie"));
     assert_eq!(third.link("Count again").as_deref(), Some("/pageCount/"));
-    snapshot!("log_on_3", book_line(&third));
+    snapshot!("log_on_3", third.book_log_line());
 }

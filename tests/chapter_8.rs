@@ -550,33 +550,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it (as chapter 2's test does):
-/// broken with ` \` before each `| Set-Cookie`, and before any other `|`
-/// that would make a line longer than 78 characters. A signed cookie is
-/// long, so a `Set-Cookie` is broken after its value too.
-fn book_line(exchange: &Exchange) -> String {
-    let line = exchange.log_line();
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(_) if segment.starts_with("Set-Cookie") => match segment.split_once("; ") {
-                Some((cookie, attributes)) if segment.len() > 74 => {
-                    parts.push(format!("  | {cookie};"));
-                    parts.push(format!("    {attributes}"));
-                }
-                _ => parts.push(format!("  | {segment}")),
-            },
-            Some(part) if part.len() + 3 + segment.len() <= 78 => {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, one
 /// snapshot per step (`log_1` is step 1), from the kit's own code.
 #[tokio::test]
@@ -584,25 +557,28 @@ async fn log_lines() {
     let mut browser = site(&[]).await.browser();
     // 1. The first visit: a signed count of 1.
     let first = browser.get("/signed/").await;
-    snapshot!("log_1", book_line(&first));
+    snapshot!("log_1", first.book_log_line());
     // 2. A reload: the signed 1 goes back, a signed 2 comes.
     let second = browser.get("/signed/").await;
     assert!(says_count(&second, 2));
-    snapshot!("log_2", book_line(&second));
+    snapshot!("log_2", second.book_log_line());
     // 3. The number edited by hand: refused, a signed 1 again.
     let copy = browser.cookie(COUNT_COOKIE).unwrap().to_string();
     browser.set_cookie(COUNT_COOKIE, &format!("{}999", &copy[..44]));
     let edited = browser.get("/signed/").await;
     assert!(says_count(&edited, 1));
-    snapshot!("log_3", book_line(&edited));
+    snapshot!("log_3", edited.book_log_line());
     // 4. Two reloads later, the copy of visit 2 sent back: the count goes back.
     browser.get("/signed/").await;
     browser.get("/signed/").await;
     browser.set_cookie(COUNT_COOKIE, &copy);
     let replayed = browser.get("/signed/").await;
     assert!(says_count(&replayed, 3));
-    snapshot!("log_4", book_line(&replayed));
-    for line in [first, second, edited, replayed].iter().map(book_line) {
+    snapshot!("log_4", replayed.book_log_line());
+    for line in [first, second, edited, replayed]
+        .iter()
+        .map(Exchange::book_log_line)
+    {
         assert!(line.lines().all(|part| part.len() <= 80), "{line}");
     }
 }

@@ -12,7 +12,7 @@ use axum::{
     body::Body,
     http::{Request, header},
 };
-use session_course::{Answer, Browser, Exchange, Site, answer, snapshot};
+use session_course::{Answer, Browser, Exchange, Site, answer, book_log_line, snapshot};
 
 const LOGIN: &str = "/login/";
 
@@ -581,26 +581,6 @@ async fn transcript() {
     snapshot!("transcript", text);
 }
 
-/// The request log's line as the book prints it: broken with ` \` before
-/// each `| Set-Cookie`, and before any other `|` that would make a part
-/// longer than 78 characters.
-fn book_line(line: &str) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for segment in line.split(" | ") {
-        match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
-                part.push_str(" | ");
-                part.push_str(segment);
-            }
-            Some(_) => parts.push(format!("  | {segment}")),
-            None => parts.push(segment.to_string()),
-        }
-    }
-    parts.join(" \\\n")
-}
-
 /// The request log's lines that the book's "Try it" steps quote, from the
 /// kit's own code: `log_1` is the first walk's step 1, `log_lab` the lab's.
 #[tokio::test]
@@ -612,7 +592,7 @@ async fn log_lines() {
         form.log_line()
             .contains("Set-Cookie: sessionid=[sessionid 1]")
     );
-    snapshot!("log_1", book_line(&form.log_line()));
+    snapshot!("log_1", book_log_line(&form.log_line()));
     // 3. The login: 303, and a new id.
     let logged_in = log_in(&mut browser, &form, "alice", "wonderland").await;
     let line = logged_in.log_line();
@@ -621,12 +601,12 @@ async fn log_lines() {
         line.contains("Set-Cookie: sessionid=[sessionid 2]"),
         "{line}"
     );
-    snapshot!("log_3", book_line(&line));
+    snapshot!("log_3", book_log_line(&line));
     // 5. Logout: 303, and the cookie removed.
     let account = browser.get("/account/").await;
     let logged_out = browser.submit(&account, "/logout/", &[]).await;
     assert!(logged_out.log_line().contains("Max-Age=0"));
-    snapshot!("log_5", book_line(&logged_out.log_line()));
+    snapshot!("log_5", book_log_line(&logged_out.log_line()));
 
     // The lab, with the defence off: the attacker plants, the victim logs in.
     let lab = site(&["--no-rotate"]).await;
@@ -659,8 +639,8 @@ async fn log_lines() {
         "the same id: {victim_line}"
     );
     let lines = [
-        format!("[Attacker] {}", book_line(&plant_line)),
-        book_line(&victim_line),
+        format!("[Attacker] {}", book_log_line(&plant_line)),
+        book_log_line(&victim_line),
     ];
     snapshot!("log_lab", lines.join("\n").replace(&id, "[sessionid 1]"));
 }

@@ -436,6 +436,11 @@ impl Exchange {
         self.redact(&line)
     }
 
+    /// [`Exchange::log_line`] as the book prints it: see [`book_log_line`].
+    pub fn book_log_line(&self) -> String {
+        book_log_line(&self.log_line())
+    }
+
     /// The exchange as `curl -i` would show it, with the page trimmed to the
     /// lines of its `<main>` text that contain one of `needles`.
     pub fn transcript(&self, needles: &[&str]) -> String {
@@ -527,4 +532,26 @@ impl Exchange {
 /// HTML with a line break between tags, so that a diff points at a line.
 fn one_tag_per_line(html: &str) -> String {
     html.replace("><", ">\n<")
+}
+
+/// A request-log line as the book prints it. The terminal prints it on one
+/// line; the book breaks it, with ` \` at the end of each part but the
+/// last: before each `| Set-Cookie`, so that every cookie the response sets
+/// starts a line, and before any other `|` that would make a part longer
+/// than 78 characters.
+pub fn book_log_line(line: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for segment in line.split(" | ") {
+        match parts.last_mut() {
+            Some(part)
+                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
+            {
+                part.push_str(" | ");
+                part.push_str(segment);
+            }
+            Some(_) => parts.push(format!("  | {segment}")),
+            None => parts.push(segment.to_string()),
+        }
+    }
+    parts.join(" \\\n")
 }

@@ -8,7 +8,7 @@
 pub mod browser;
 pub mod page;
 
-pub use browser::{Answer, Browser, Exchange, Site, answer};
+pub use browser::{Answer, Browser, Exchange, Site, answer, book_log_line};
 pub use page::FormOnPage;
 // The snapshot macro below names insta through this crate, so that a test
 // file needs no `use insta` of its own for it.
