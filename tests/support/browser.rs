@@ -535,17 +535,23 @@ fn one_tag_per_line(html: &str) -> String {
 }
 
 /// A request-log line as the book prints it. The terminal prints it on one
-/// line; the book breaks it, with ` \` at the end of each part but the
-/// last: before each `| Set-Cookie`, so that every cookie the response sets
-/// starts a line, and before any other `|` that would make a part longer
-/// than 78 characters.
+/// line; the book's column holds about 80 characters, so the line is broken
+/// with ` \` at the end of each part but the last: before each
+/// `| Set-Cookie`, so that every cookie the response sets starts a line (and
+/// a long one once more, before its attributes), and before any other `|`
+/// that would make a part longer than 78 characters.
 pub fn book_log_line(line: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
     for segment in line.split(" | ") {
         match parts.last_mut() {
-            Some(part)
-                if !segment.starts_with("Set-Cookie") && part.len() + 3 + segment.len() <= 78 =>
-            {
+            Some(_) if segment.starts_with("Set-Cookie") => match segment.split_once("; ") {
+                Some((cookie, attributes)) if segment.len() > 74 => {
+                    parts.push(format!("  | {cookie};"));
+                    parts.push(format!("    {attributes}"));
+                }
+                _ => parts.push(format!("  | {segment}")),
+            },
+            Some(part) if part.len() + 3 + segment.len() <= 78 => {
                 part.push_str(" | ");
                 part.push_str(segment);
             }
