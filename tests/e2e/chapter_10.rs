@@ -26,7 +26,7 @@ use axum::{
 use course_kit::Settings;
 use libtest_mimic::Trial;
 
-use crate::support::{Browser, Cookies, E2e, browser_test};
+use crate::support::{Browser, Cookies, E2e, Shot, WIRE_HEADING, WIRE_REQUEST, browser_test};
 
 /// This chapter's browser tests, as `main.rs` collects them.
 pub fn tests() -> Vec<Trial> {
@@ -460,24 +460,59 @@ async fn chromium_on_loopback_keeps_secure_and_drops_none_without_it(e2e: E2e) {
     assert!(!sent.contains("none_insecure"), "{sent}");
 }
 
-/// The book's pictures of this chapter, for `screenshots.rs`: on the
-/// chapter's own ports if they are free, so that the pages show 3110 and 3210.
+/// The book's pictures of this chapter, for `screenshots.rs`, taken as the
+/// book's steps 1 to 4 and 6 go. On the chapter's own ports if they are free;
+/// on others, the pictures show the usual addresses all the same.
 pub async fn screenshots(e2e: &E2e, dir: &Path) -> Vec<PathBuf> {
-    course_kit::use_predictable_ids_for_screenshots();
     let mut saved = Vec::new();
     let mut lab = start_at(e2e, Some(::chapter_10::CHAPTER.default_port())).await;
+    let usual = ::chapter_10::Urls::new(::chapter_10::CHAPTER.default_port());
+    let victim = lab
+        .same_site_attacker
+        .rsplit_once(':')
+        .and_then(|(_, port)| port.parse::<u16>().ok())
+        .map(|port| format!("http://127.0.0.1:{}", port - 200))
+        .expect("the same-site attacker's port");
+    let (attacker, same_site_attacker) = (lab.attacker.clone(), lab.same_site_attacker.clone());
+    let usual_addresses = |shot: Shot| {
+        shot.replacing(&attacker, &usual.attacker)
+            .replacing(&same_site_attacker, &usual.same_site_attacker)
+            .replacing(&victim, &usual.victim)
+    };
+    // Step 1: alice logs in; every defence is on, and the log is empty.
     lab.alice_with("SameSite=Lax", true, true).await;
     lab.browser.open("/").await;
-    saved.push(lab.browser.screenshot(dir, "chapter-10-account").await);
+    let shot = Shot::of(
+        "chapter-10-account",
+        &["main > h1", "main > table:first-of-type"],
+    )
+    .then(&["#lab", "main > form[action='/lab/']"])
+    .then(&["main > h2:last-of-type", "main > h2:last-of-type + p"])
+    .outline_text("main", "Now: the session cookie is sent with")
+    .outline_text("main", "No request has tried to change the account yet.");
+    saved.push(lab.browser.save_shot(dir, usual_addresses(shot)).await);
+    // Step 2: the attacker's page.
     lab.visit(Attacker::CrossSite).await;
-    saved.push(lab.browser.screenshot(dir, "chapter-10-attacker").await);
+    // The attacker's page, under its red banner (the header).
+    let shot = Shot::of("chapter-10-attacker", &["header", "main"]);
+    saved.push(lab.browser.save_shot(dir, usual_addresses(shot)).await);
+    // Step 3: each cross-site attack, with the defaults.
+    lab.forged_post(Attacker::CrossSite).await;
+    lab.forged_image(Attacker::CrossSite).await;
+    lab.forged_link(Attacker::CrossSite).await;
+    // Step 4: the same-site attacker's form, refused by the origin check.
     lab.post_itself(Attacker::SameSite).await;
     lab.browser
         .expect_main("Refused: sent by another origin's page")
         .await;
-    saved.push(lab.browser.screenshot(dir, "chapter-10-refused").await);
+    let shot = Shot::main("chapter-10-refused")
+        .then(&[WIRE_HEADING, WIRE_REQUEST])
+        .outline_text("main", "Sec-Fetch-Site: same-site")
+        .outline_text("#wire tbody", "csrftoken");
+    saved.push(lab.browser.save_shot(dir, usual_addresses(shot)).await);
     lab.newest_entry().await;
 
+    // Step 6: every defence off, and the three cross-site attacks again.
     lab.browser.open("/").await;
     lab.browser.press("SameSite=None; Secure").await;
     lab.browser.press("Switch the token check off").await;
@@ -488,6 +523,12 @@ pub async fn screenshots(e2e: &E2e, dir: &Path) -> Vec<PathBuf> {
     lab.forged_image(Attacker::CrossSite).await;
     lab.forged_link(Attacker::CrossSite).await;
     lab.browser.open("/").await;
-    saved.push(lab.browser.screenshot(dir, "chapter-10-log").await);
+    let shot = Shot::of(
+        "chapter-10-log",
+        &["main h2:last-of-type", "main > table:last-of-type"],
+    )
+    .outline_text("main > table:last-of-type", "Done: alice's e-mail")
+    .outline_text("main > table:last-of-type", "Done: alice is unsubscribed");
+    saved.push(lab.browser.save_shot(dir, usual_addresses(shot)).await);
     saved
 }

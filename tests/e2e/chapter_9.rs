@@ -14,7 +14,10 @@ use axum::{Router, http::Uri, response::Redirect};
 use course_kit::Settings;
 use libtest_mimic::Trial;
 
-use crate::support::{Browser, Cookies, E2e, NO_COOKIES_SENT, browser_test};
+use crate::support::{
+    Browser, Cookies, E2e, NO_COOKIES_SENT, Shot, WIRE_STORE, at_the_start_of_a_second,
+    browser_test,
+};
 
 /// This chapter's browser tests, as `main.rs` collects them.
 pub fn tests() -> Vec<Trial> {
@@ -58,7 +61,10 @@ pub async fn lab(e2e: &E2e, args: &[&str]) -> Lab {
         };
         let attacker_url = format!("http://127.0.0.1:{}", attacker.port);
         // The servers live as long as the test's runtime.
-        for (listener, router) in [(main, sites.main().clone()), (other, attacker.router.clone())] {
+        for (listener, router) in [
+            (main, sites.main().clone()),
+            (other, attacker.router.clone()),
+        ] {
             tokio::spawn(async move { axum::serve(listener, router).await });
         }
         let chapter = format!("http://127.0.0.1:{port}");
@@ -100,10 +106,17 @@ async fn logging_in_and_out(e2e: E2e) {
     let before = shown_id(b, "Your session id now: ").await;
 
     log_in(b, "mallory", "guess").await;
-    let unknown = b.expect_main("Please enter a correct username and password.").await;
+    let unknown = b
+        .expect_main("Please enter a correct username and password.")
+        .await;
     log_in(b, "alice", "guess").await;
-    let wrong = b.expect_main("Please enter a correct username and password.").await;
-    assert_eq!(unknown, wrong, "the same page for an unknown user and a wrong password");
+    let wrong = b
+        .expect_main("Please enter a correct username and password.")
+        .await;
+    assert_eq!(
+        unknown, wrong,
+        "the same page for an unknown user and a wrong password"
+    );
 
     log_in(b, "alice", "wonderland").await;
     b.expect_main("Signed in as alice").await;
@@ -126,7 +139,8 @@ async fn logging_in_and_out(e2e: E2e) {
 async fn fixation(lab: &Lab) -> (String, String) {
     let b = &lab.browser;
     b.open_at(&lab.attacker, "/").await;
-    b.expect_main("This site has planted no session id yet.").await;
+    b.expect_main("This site has planted no session id yet.")
+        .await;
     b.click_link("Claim your prize").await;
     let planted = shown_id(b, "kept that session's id, ").await;
 
@@ -147,7 +161,10 @@ async fn fixation_lab_with_the_defence_on_the_attacker_sees_nothing(e2e: E2e) {
     let lab = lab(&e2e, &[]).await;
     let (planted, seen) = fixation(&lab).await;
     assert!(seen.contains(&planted));
-    assert!(seen.contains("the planted id is signed in to nothing"), "{seen}");
+    assert!(
+        seen.contains("the planted id is signed in to nothing"),
+        "{seen}"
+    );
     assert!(!seen.contains("Signed in as"), "{seen}");
 }
 
@@ -162,29 +179,66 @@ async fn fixation_lab_with_the_defence_off_the_attacker_is_signed_in(e2e: E2e) {
     b.expect_main("Defence off").await;
 }
 
-/// The book's pictures of chapter 9, for `screenshots.rs`: the login page,
-/// a locked username, the account page, and the lab with the defence off
-/// and on. Returns the files written.
+/// The book's pictures of chapter 9, for `screenshots.rs`, taken as the
+/// book's steps go: the login page, a locked username, the account page,
+/// and the lab with the defence off (steps 8 to 10) and on (step 11).
+/// Returns the files written.
 pub async fn screenshots(e2e: &E2e, dir: &Path) -> Vec<PathBuf> {
     let mut saved = Vec::new();
-    let lab = lab(e2e, &[]).await;
+    // The lab runs on free ports; the pictures show the usual ones.
+    let usual_addresses = |lab: &Lab, shot: Shot| {
+        let port: u16 = lab
+            .attacker
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port");
+        let chapter = format!("http://127.0.0.1:{}", port - 100);
+        shot.replacing(&lab.attacker, "http://127.0.0.1:3109")
+            .replacing(&chapter, "http://127.0.0.1:3009")
+    };
+    let lab = self::lab(e2e, &[]).await;
     let b = &lab.browser;
+    // Step 1: the form starts a session.
     b.open("/login/").await;
-    saved.push(b.screenshot(dir, "chapter-9-log-in").await);
-    for _ in 0..5 {
+    let shot = Shot::of(
+        "chapter-9-log-in",
+        &["main > h1", "main > div.explain:first-of-type"],
+    )
+    .then(&[WIRE_STORE])
+    .outline_text("main", "Your session id now: ")
+    .outline_text("#wire tbody", "_csrf_token");
+    saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
+    // Step 2: a wrong password, an unknown user, then alice five times.
+    log_in(b, "alice", "guess").await;
+    log_in(b, "mallory", "guess").await;
+    for _ in 0..4 {
         log_in(b, "alice", "guess").await;
     }
     log_in(b, "alice", "wonderland").await;
-    b.expect_main("It is refused for another").await;
-    saved.push(b.screenshot(dir, "chapter-9-too-many-failures").await);
+    b.expect_main("It is refused for another 60 seconds").await;
+    let shot = Shot::of(
+        "chapter-9-too-many-failures",
+        &["main > .notice", "main > form"],
+    )
+    .outline("main .notice");
+    saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
 
+    // Steps 3 and 4: alice logs in. Logged in at the top of a second, the
+    // account page's "in 3599 seconds" is the same on every run.
     let lab = self::lab(e2e, &[]).await;
     let b = &lab.browser;
     b.open("/login/").await;
+    at_the_start_of_a_second().await;
     log_in(b, "alice", "wonderland").await;
     b.expect_main("Signed in as alice").await;
-    saved.push(b.screenshot(dir, "chapter-9-your-account").await);
+    let shot = Shot::of("chapter-9-your-account", &["main > h1", "main > form"])
+        .then(&[WIRE_STORE])
+        .outline_text("main", "It is not the id you had before you logged in")
+        .outline_text("#wire tbody", "user_id");
+    saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
 
+    // Steps 7 to 10 (the defence off), then step 11 (on).
     for defence_off in [true, false] {
         let args: &[&str] = if defence_off { &["--no-rotate"] } else { &[] };
         let lab = self::lab(e2e, args).await;
@@ -193,21 +247,30 @@ pub async fn screenshots(e2e: &E2e, dir: &Path) -> Vec<PathBuf> {
         b.click_link("Claim your prize").await;
         b.expect_main("You won a prize!").await;
         if defence_off {
-            saved.push(b.screenshot(dir, "chapter-9-attacker-prize").await);
+            // The attacker's pages: their red banner (the header) too.
+            let shot = Shot::of("chapter-9-attacker-prize", &["header", "main"])
+                .outline_text("main", "kept that session's id, ");
+            saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
         }
         b.click_link("Log in to claim your prize").await;
+        at_the_start_of_a_second().await;
         log_in(b, "alice", "wonderland").await;
         b.expect_main("Signed in as alice").await;
         if defence_off {
-            saved.push(b.screenshot(dir, "chapter-9-no-rotate-account").await);
+            let parts = ["main > .defence-off", "main > p:nth-of-type(3)"];
+            let shot = Shot::of("chapter-9-no-rotate-account", &parts)
+                .outline("main .defence-off")
+                .outline_text("main", "It is the id you had before you logged in");
+            saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
         }
         b.click_link("the attacker's site").await;
-        let name = match defence_off {
-            true => "chapter-9-attacker-sees-alice",
-            false => "chapter-9-attacker-sees-nothing",
-        };
         b.expect_main("What the attacker sees").await;
-        saved.push(b.screenshot(dir, name).await);
+        let (name, outcome) = match defence_off {
+            true => ("chapter-9-attacker-sees-alice", "Signed in as alice"),
+            false => ("chapter-9-attacker-sees-nothing", "signed in to nothing"),
+        };
+        let shot = Shot::of(name, &["header", "main"]).outline_text("main", outcome);
+        saved.push(b.save_shot(dir, usual_addresses(&lab, shot)).await);
     }
     saved
 }

@@ -7,8 +7,9 @@
 //!
 //! Run them with `just e2e` (or `just e2e chapter_3` for one chapter's).
 //! Without Chromium and chromedriver they are skipped, and `cargo test` says
-//! so. `just screenshots` runs the one ignored test, in `screenshots.rs`,
-//! which saves a PNG of each page of each chapter into `book/src/screenshots/`.
+//! so. `just screenshots` runs the ignored tests in `screenshots.rs`, which
+//! save the book's pictures into `book/src/screenshots/`. `book_layout.rs`
+//! checks the built book itself at 1280 pixels wide.
 //!
 //! Each chapter's tests are in their own module, `chapter_N.rs`; this file
 //! only collects them. The machinery (chromedriver, the browser, the runner)
@@ -42,6 +43,7 @@ test_modules! {
     chapter_9,
     chapter_10,
     chapter_11,
+    book_layout,
     screenshots,
 }
 

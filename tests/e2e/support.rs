@@ -1,7 +1,8 @@
 //! The machinery behind the browser tests (`tests/e2e/`): finding Chromium
 //! and chromedriver, starting chromedriver once for the whole run, serving a
 //! chapter on a free port, a small browser API over WebDriver (fantoccini),
-//! full-page screenshots, and the glue to the test runner.
+//! the book's screenshots (cut, outlined, and the same on every run), and
+//! the glue to the test runner.
 //!
 //! The runner is `libtest-mimic`, which parses the built-in runner's
 //! arguments (name filters, `--exact`, `--skip`, `--ignored`, `--list`, ...)
@@ -502,35 +503,453 @@ impl Browser {
         rows
     }
 
-    /// Saves a PNG of the whole page as `dir/name.png`, wire inspector and
-    /// all: the window is resized so that the page fits it exactly.
+    /// Runs `script` in the page, and returns what it returns.
+    pub async fn script(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .or_fail("run a script in the page")
+    }
+
+    /// A PNG of what the window shows, as it is.
+    pub async fn window_screenshot(&self) -> Vec<u8> {
+        self.client.screenshot().await.or_fail("take a screenshot")
+    }
+
+    /// The value of the cookie `name` as the browser holds it (HttpOnly or
+    /// not: the browser's own jar, not `document.cookie`), if it has one.
+    pub async fn cookie_value(&self, name: &str) -> Option<String> {
+        let cookie = self.client.get_named_cookie(name).await.ok()?;
+        Some(cookie.value().to_string())
+    }
+
+    /// Changes the value of the cookie `name`, keeping its other attributes,
+    /// as a student does in the developer tools.
+    pub async fn edit_cookie(&self, name: &str, value: &str) {
+        let mut cookie = self
+            .client
+            .get_named_cookie(name)
+            .await
+            .or_fail(&format!("read the cookie {name}"));
+        cookie.set_value(value.to_string());
+        self.client
+            .add_cookie(cookie)
+            .await
+            .or_fail(&format!("change the cookie {name}"));
+    }
+
+    /// Saves the book's picture of this page as `dir/name.png`: the page's
+    /// main part and the wire inspector, with nothing outlined. For another
+    /// cut, an outline or a replaced value, use [`Browser::save_shot`].
     pub async fn screenshot(&self, dir: &Path, name: &str) -> PathBuf {
+        self.save_shot(dir, Shot::main_and_wire(name)).await
+    }
+
+    /// Saves `shot` of this page as `dir/NAME.png`, at 1:1 for the book.
+    /// The window is made [`SHOT_WINDOW_WIDTH`] wide (wider if the page does
+    /// not fit) and as tall as the page; [`STEADY_SCRIPT`] writes in the
+    /// shot's replacements and the fixed times; [`FRAME_SCRIPT`] outlines
+    /// the shot's marks and lays a frame over each of its pieces; the
+    /// browser takes a picture of each frame; and [`PICTURE_SCRIPT`] stacks
+    /// them into one PNG of few colours. The page keeps these changes until
+    /// the next navigation, so take a page's picture after reading what the
+    /// test needs from it.
+    pub async fn save_shot(&self, dir: &Path, shot: Shot) -> PathBuf {
         let client = &self.client;
-        let (width, height) = WINDOW;
+        let measure = || async {
+            let sizes = client
+                .execute(MEASURE_SCRIPT, vec![])
+                .await
+                .or_fail("measure the page");
+            let size = |key: &str| sizes[key].as_f64().unwrap_or(0.0).ceil() as u32;
+            (size("overflow"), size("page"), size("viewport"))
+        };
+        let mut width = SHOT_WINDOW_WIDTH;
         client
-            .set_window_size(width, height)
+            .set_window_size(width, WINDOW.1)
             .await
             .or_fail("size the window");
-        // The body's bottom edge includes its padding: the page's own margin.
-        let measure = "return [document.body.getBoundingClientRect().bottom, window.innerHeight];";
-        let sizes = client.execute(measure, vec![]).await.or_fail("measure");
-        let size = |i: usize| sizes[i].as_f64().unwrap_or(0.0).ceil() as u32;
-        let (page, viewport) = (size(0), size(1));
-        // The window is taller than the page's viewport by its (invisible) frame.
+        // A page wider than the window (a table that does not fit) gets the
+        // width it needs: a picture cannot show what is off to the side.
+        let (overflow, _, _) = measure().await;
+        if overflow > 0 {
+            width += overflow;
+            client
+                .set_window_size(width, WINDOW.1)
+                .await
+                .or_fail("size the window");
+        }
+        let arguments = vec![json!(shot.replacements), json!(FIXED_TIME)];
         client
-            .set_window_size(width, height - viewport + page)
+            .execute(STEADY_SCRIPT, arguments)
+            .await
+            .or_fail("steady the page's text");
+        // The window is taller than its viewport by its (invisible) frame:
+        // make the viewport as tall as the page, so the whole page is drawn.
+        let (_, page, viewport) = measure().await;
+        client
+            .set_window_size(width, WINDOW.1 - viewport + page)
             .await
             .or_fail("size the window");
-        let png = client.screenshot().await.or_fail("take a screenshot");
+        let arguments = vec![json!(shot.pieces), json!(shot.marks), json!(FRAME_PADDING)];
+        let framed = client
+            .execute(FRAME_SCRIPT, arguments)
+            .await
+            .or_fail("frame the picture");
+        if let Some(problem) = framed.as_str() {
+            panic!("{}: {problem}", shot.name);
+        }
+        let mut pieces = Vec::new();
+        for frame in client
+            .find_all(Locator::Css(".screenshot-frame"))
+            .await
+            .or_fail("find the picture's frames")
+        {
+            pieces.push(frame.screenshot().await.or_fail("take a screenshot"));
+        }
+        let arguments = vec![json!(pieces), json!(PALETTE_COLOURS)];
+        let picture = client
+            .execute_async(PICTURE_SCRIPT, arguments)
+            .await
+            .or_fail("put the picture together");
+        let png: Vec<u8> = serde_json::from_value(picture.clone())
+            .unwrap_or_else(|_| panic!("{}: no picture: {picture}", shot.name));
         client
-            .set_window_size(width, height)
+            .set_window_size(WINDOW.0, WINDOW.1)
             .await
             .or_fail("size the window");
-        let path = dir.join(format!("{name}.png"));
+        let path = dir.join(format!("{}.png", shot.name));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         path
     }
 }
+
+// ---------------------------------------------------------------------------
+// The book's screenshots: what each picture shows, and how it stays the same
+// from one run to the next
+
+/// How wide the browser window is for a screenshot. The course's pages are
+/// laid out for any width; at this one, the page's column plus
+/// [`FRAME_PADDING`] on each side is 710 pixels, so that the book shows the
+/// picture at its own size (1:1, sharp) even inside a numbered step, whose
+/// indent leaves 710 of the book's 750 pixels.
+pub const SHOT_WINDOW_WIDTH: u32 = 734;
+
+/// The room left around each piece of a picture, in pixels: more than an
+/// outline takes.
+const FRAME_PADDING: u32 = 12;
+
+/// How many colours a picture keeps. Text on flat colours needs few, but
+/// its smoothed edges make a thousand or so shades; 256 look the same, and
+/// let oxipng store the picture with a palette, in half the bytes.
+const PALETTE_COLOURS: usize = 256;
+
+/// The moment every screenshot claims to show: Monday 6 January 2025, 09:00
+/// UTC, in seconds since 1970. The book's introduction says so.
+const FIXED_TIME: u64 = 1_736_154_000;
+
+/// The wire inspector's heading, and its three sections: what the request
+/// carried, what the response set, and the session store's record.
+pub const WIRE_HEADING: &str = "#wire > h2";
+pub const WIRE_REQUEST: &str = "#wire > section:nth-of-type(1)";
+pub const WIRE_RESPONSE: &str = "#wire > section:nth-of-type(2)";
+pub const WIRE_STORE: &str = "#wire > section:nth-of-type(3)";
+
+/// One picture for the book: the pieces of the page it shows (one, or a
+/// few stacked with a cut mark between them), what is outlined in it, and
+/// the values written over before it is taken.
+pub struct Shot {
+    name: String,
+    /// Each piece: CSS selectors; the piece is the page's column, from the
+    /// top of the first element they find to the bottom of the last.
+    pieces: Vec<Vec<String>>,
+    marks: Vec<serde_json::Value>,
+    replacements: Vec<(String, String)>,
+}
+
+impl Shot {
+    /// The page's main part: below the chapter's title and links, above the
+    /// wire inspector.
+    pub fn main(name: &str) -> Self {
+        Self::of(name, &["main"])
+    }
+
+    /// The wire inspector alone.
+    pub fn wire(name: &str) -> Self {
+        Self::of(name, &["#wire"])
+    }
+
+    /// The main part and the wire inspector below it.
+    pub fn main_and_wire(name: &str) -> Self {
+        Self::of(name, &["main", "#wire"])
+    }
+
+    /// The page's column, from the top of the first element that the CSS
+    /// selectors `parts` find to the bottom of the last, saved as
+    /// `NAME.png`.
+    pub fn of(name: &str, parts: &[&str]) -> Self {
+        Shot {
+            name: name.to_string(),
+            pieces: Vec::new(),
+            marks: Vec::new(),
+            replacements: Vec::new(),
+        }
+        .then(parts)
+    }
+
+    /// Adds another piece below, cut the same way around what `parts`
+    /// find, after a cut mark that tells the reader the page goes on in
+    /// between: for a step about the top of a page and the bottom of its
+    /// wire inspector, say, without a long picture of everything between.
+    pub fn then(mut self, parts: &[&str]) -> Self {
+        self.pieces
+            .push(parts.iter().map(|part| part.to_string()).collect());
+        self
+    }
+
+    /// Outlines every element the CSS selector `css` finds: what the step
+    /// asks the reader to look at.
+    pub fn outline(mut self, css: &str) -> Self {
+        self.marks.push(json!({ "within": css }));
+        self
+    }
+
+    /// Outlines the paragraph, list item, heading or table row inside `css`
+    /// whose text contains `text` (in each element `css` finds).
+    pub fn outline_text(mut self, css: &str, text: &str) -> Self {
+        self.marks.push(json!({ "within": css, "text": text }));
+        self
+    }
+
+    /// Shows `to` wherever the page shows `from`: for a value that is
+    /// different on every run (a random nonce, a signature over a time, a
+    /// port the system chose), so that the picture changes only when the
+    /// page really does.
+    pub fn replacing(mut self, from: &str, to: &str) -> Self {
+        self.replacements.push((from.to_string(), to.to_string()));
+        self
+    }
+}
+
+/// A stand-in for a random value in a screenshot: as long as `value`, each
+/// base64 character (letter, digit, `+`, `/`) replaced by one a small
+/// generator picks, the others (`=`) kept. It depends only on the value's
+/// length and `seed`, so a value that is random on every run gets the same
+/// stand-in on every run.
+pub fn stand_in(value: &str, seed: u64) -> String {
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    // A small xorshift generator: enough to look random, and repeatable.
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '+' || c == '/' {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(BASE64[(state % BASE64.len() as u64) as usize])
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Waits for the start of the next second of the clock, and a little more.
+/// Pages that count whole seconds (a login's lifetime left, a stamp's age)
+/// show the same numbers on every run if the requests behind them start
+/// together at the top of a second.
+pub async fn at_the_start_of_a_second() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let to_next_second = Duration::from_nanos(1_000_000_000 - u64::from(now.subsec_nanos()));
+    tokio::time::sleep(to_next_second + Duration::from_millis(20)).await;
+}
+
+/// Run in the page before a screenshot, so that the picture is the same on
+/// every run: the server writes the times of *now* (a session's expiry, a
+/// login time, a removal's `Expires=`), and a few random values. Arguments:
+/// the shot's replacements, `[from, to]` pairs, written in first; and
+/// [`FIXED_TIME`]. Each time on the page, in any of the three forms the
+/// course writes (`2026-11-26 14:05:09 UTC`, `Thu, 26 Nov 2026 14:05:09 GMT`,
+/// and seconds since 1970), becomes the fixed time plus its distance from
+/// the moment the page arrived, rounded to whole minutes: an expiry five
+/// minutes ahead stays five minutes ahead, and a second's jitter vanishes.
+/// Also moves the keyboard focus away (no blinking caret).
+const STEADY_SCRIPT: &str = r##"
+const [replacements, fixed] = arguments;
+if (document.activeElement) document.activeElement.blur();
+const navigation = performance.getEntriesByType("navigation")[0];
+const arrived = (performance.timeOrigin + (navigation ? navigation.responseStart : 0)) / 1000;
+const shift = (seconds) => fixed + Math.round((seconds - arrived) / 60) * 60;
+const two = (n) => String(n).padStart(2, "0");
+const written = (seconds) => {
+    const d = new Date(seconds * 1000);
+    return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ` +
+        `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} UTC`;
+};
+const rules = [
+    [/\b(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) UTC\b/g,
+        (_, y, mo, d, h, mi, s) => written(shift(Date.UTC(y, mo - 1, d, h, mi, s) / 1000))],
+    [/\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT\b/g,
+        (date) => new Date(shift(Date.parse(date) / 1000) * 1000).toUTCString()],
+    [/\b1\d{9}\b/g,
+        (digits) => Math.abs(digits - arrived) < 2 * 86400 ? String(shift(Number(digits))) : digits],
+];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let text = node.nodeValue;
+    for (const [from, to] of replacements) text = text.split(from).join(to);
+    for (const [pattern, replace] of rules) text = text.replace(pattern, replace);
+    if (text !== node.nodeValue) node.nodeValue = text;
+}
+"##;
+
+/// How far the page sticks out of the window to the right, how tall it is,
+/// and how tall the window's viewport is, in pixels.
+const MEASURE_SCRIPT: &str = r##"
+const page = document.documentElement;
+return {
+    overflow: page.scrollWidth - page.clientWidth,
+    page: Math.max(page.scrollHeight, document.body.getBoundingClientRect().bottom),
+    viewport: window.innerHeight,
+};
+"##;
+
+/// Run in the page after [`STEADY_SCRIPT`]: outlines the marks, and lays
+/// an invisible element of the class `screenshot-frame` over each piece:
+/// the page's column (or more, if a part is wider), from the top of the
+/// piece's parts to their bottom, plus the padding. The
+/// browser's element screenshots of them are the picture's pieces.
+/// Arguments: the pieces (lists of CSS selectors), the marks (`{within,
+/// text?}`), the padding. Returns a sentence if a part or a mark is not on
+/// the page.
+const FRAME_SCRIPT: &str = r##"
+const [pieces, marks, padding] = arguments;
+for (const mark of marks) {
+    let found = [...document.querySelectorAll(mark.within)];
+    if (mark.text) {
+        // The innermost element that holds the text, or the block (a
+        // paragraph, a list item, a table's row) it is part of.
+        const holds = (element) => element.textContent.includes(mark.text);
+        const block = (element) => {
+            while (getComputedStyle(element).display === "inline" && element.parentElement) {
+                element = element.parentElement;
+            }
+            return element.closest("tr") || element;
+        };
+        found = found.flatMap((element) => [element, ...element.querySelectorAll("*")])
+            .filter((element) => holds(element) && ![...element.children].some(holds))
+            .map(block);
+    }
+    if (found.length === 0) return `nothing to outline: ${JSON.stringify(mark)}`;
+    for (const element of found) {
+        element.style.outline = "3px solid #e8590c";
+        element.style.outlineOffset = "1px";
+    }
+}
+const width = document.documentElement.clientWidth;
+const height = document.documentElement.scrollHeight;
+// Every piece is at least as wide as the page's column (plus the padding),
+// so that stacked pieces line up as they do on the page; wider if a part
+// sticks out of the column (a wide table).
+const column = (document.querySelector("main") || document.body).getBoundingClientRect();
+for (const parts of pieces) {
+    const box = { left: column.left - padding, top: Infinity, right: column.right + padding, bottom: -Infinity };
+    for (const part of parts) {
+        const found = document.querySelectorAll(part);
+        if (found.length === 0) return `no ${part} on the page`;
+        for (const element of found) {
+            const rect = element.getBoundingClientRect();
+            box.left = Math.min(box.left, rect.left - padding);
+            box.top = Math.min(box.top, rect.top - padding);
+            box.right = Math.max(box.right, rect.right + padding);
+            box.bottom = Math.max(box.bottom, rect.bottom + padding);
+        }
+    }
+    const left = Math.max(0, Math.floor(box.left));
+    const top = Math.max(0, Math.floor(box.top));
+    const right = Math.min(width, Math.ceil(box.right));
+    const bottom = Math.min(height, Math.ceil(box.bottom));
+    const frame = document.createElement("div");
+    frame.className = "screenshot-frame";
+    Object.assign(frame.style, {
+        position: "absolute", pointerEvents: "none",
+        left: `${left + window.scrollX}px`, top: `${top + window.scrollY}px`,
+        width: `${right - left}px`, height: `${bottom - top}px`,
+    });
+    document.body.appendChild(frame);
+}
+return null;
+"##;
+
+/// Run in the page (any page: it only computes) on the pieces' PNGs: stacks
+/// them, with a cut mark between two pieces (a band of the page's colour
+/// with a dashed line), keeps the [`PALETTE_COLOURS`] most frequent colours,
+/// paints every other pixel in the nearest of them, and answers the PNG's
+/// bytes. The same pieces always give the same bytes. Arguments: the
+/// pieces, each an array of bytes; the number of colours; the callback
+/// WebDriver adds.
+const PICTURE_SCRIPT: &str = r##"
+const [pieces, colours, done] = arguments;
+(async () => {
+    const cut = 24;
+    const bitmaps = await Promise.all(pieces.map((png) => createImageBitmap(
+        new Blob([new Uint8Array(png)], { type: "image/png" }),
+        { colorSpaceConversion: "none", premultiplyAlpha: "none" })));
+    const width = Math.max(...bitmaps.map((bitmap) => bitmap.width));
+    const height = bitmaps.reduce((sum, bitmap) => sum + bitmap.height, 0) + cut * (bitmaps.length - 1);
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext("2d");
+    context.fillStyle = "#fdfdfb";
+    context.fillRect(0, 0, width, height);
+    let y = 0;
+    for (const [i, bitmap] of bitmaps.entries()) {
+        if (i > 0) {
+            context.strokeStyle = "#8a8a8a";
+            context.lineWidth = 2;
+            context.setLineDash([10, 8]);
+            context.beginPath();
+            context.moveTo(0, y + cut / 2);
+            context.lineTo(width, y + cut / 2);
+            context.stroke();
+            y += cut;
+        }
+        context.drawImage(bitmap, 0, y);
+        y += bitmap.height;
+    }
+    const image = context.getImageData(0, 0, width, height);
+    const pixels = image.data;
+    const rgb = (i) => (pixels[i] << 16) | (pixels[i + 1] << 8) | pixels[i + 2];
+    const count = new Map();
+    for (let i = 0; i < pixels.length; i += 4) count.set(rgb(i), (count.get(rgb(i)) || 0) + 1);
+    if (count.size > colours) {
+        const palette = [...count].sort((a, b) => b[1] - a[1] || a[0] - b[0])
+            .slice(0, colours).map(([colour]) => colour);
+        const nearest = new Map();
+        for (const colour of count.keys()) {
+            let best = colour;
+            let bestDistance = Infinity;
+            for (const kept of palette) {
+                const r = (colour >> 16) - (kept >> 16);
+                const g = ((colour >> 8) & 255) - ((kept >> 8) & 255);
+                const b = (colour & 255) - (kept & 255);
+                const distance = r * r + g * g + b * b;
+                if (distance < bestDistance) [best, bestDistance] = [kept, distance];
+            }
+            nearest.set(colour, best);
+        }
+        for (let i = 0; i < pixels.length; i += 4) {
+            const kept = nearest.get(rgb(i));
+            [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]] = [kept >> 16, (kept >> 8) & 255, kept & 255, 255];
+        }
+        context.putImageData(image, 0, 0);
+    }
+    const png = await canvas.convertToBlob({ type: "image/png" });
+    done([...new Uint8Array(await png.arrayBuffer())]);
+})().catch((error) => done(String(error)));
+"##;
 
 // ---------------------------------------------------------------------------
 // What the chapters' pages have in common
