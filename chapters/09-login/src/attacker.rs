@@ -208,8 +208,8 @@ fn planted_page(id: &str, chapter_host: &str) -> Markup {
             p {
                 "What just happened: this site asked the chapter for its login page, which started a session, "
                 "and kept that session's id, " code { (id) } ". Its answer to you set that id as your "
-                code { "sessionid" } " cookie. The cookie came from port 3109, but it is 127.0.0.1's cookie: "
-                "your browser sends it to the chapter too."
+                code { "sessionid" } " cookie. The cookie came from this site, on another port, but it is "
+                "127.0.0.1's cookie: your browser sends it to the chapter too."
             }
             p { "Log in, then come back to " a href="/" { "see what the attacker sees" } "." }
         }
