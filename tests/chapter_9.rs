@@ -258,21 +258,28 @@ async fn a_wrong_password_and_an_unknown_user_look_the_same() {
     );
 }
 
-#[tokio::test]
-async fn a_login_takes_less_than_200_ms() {
-    // The fastest of five: the tests run side by side on few cores, and a
-    // login that waited for a core says nothing about the hashing. Argon2
-    // built without optimisation takes 250 ms or more, however fast the rest.
-    let mut browser = site(&[]).await.browser();
-    let mut fastest = Duration::MAX;
-    for _ in 0..5 {
-        let form = browser.get(LOGIN).await;
-        let (time, page) = timed(&mut browser, &form, "alice", "wonderland").await;
-        assert_eq!(page.status, 303);
-        fastest = fastest.min(time);
-    }
-    println!("a login: {fastest:?}");
-    assert!(fastest < Duration::from_millis(200), "{fastest:?}");
+/// Argon2 is slow on purpose, and unoptimised it is some fifteen times
+/// slower still: a login took 250-300 ms in the dev build, 18 ms with the
+/// argon2 crate optimised (measured on a 2-core machine). The course checks
+/// the setting, not a time: a timed test fails on a busy machine and says
+/// nothing about the code.
+#[test]
+fn the_password_hash_is_built_optimised_in_the_dev_profile() {
+    let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .expect("the root Cargo.toml");
+    let section = manifest
+        .split("[profile.dev.package.argon2]")
+        .nth(1)
+        .expect("a [profile.dev.package.argon2] section in the root Cargo.toml");
+    let opt_level = section
+        .lines()
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| line.trim().strip_prefix("opt-level = "));
+    assert_eq!(
+        opt_level,
+        Some("3"),
+        "argon2's opt-level in the dev profile"
+    );
 }
 
 #[tokio::test]
