@@ -36,17 +36,60 @@ race *options:
 test chapter="":
     {{ if chapter == "" { "cargo test" } else { "cargo test -p session-course --test chapter_" + trim_start_match(chapter, "chapter-") } }}
 
+# Check one of the book's exercises: `just exercise 3.1` fails, saying what is missing, until exercise 1 of chapter 3 is done. `just exercise` lists them.
+exercise id="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The checks' names say their exercise: ch3::ch3_1_… checks exercise 3.1.
+    if ! list=$(cargo test --quiet --test exercises -- --list 2>&1); then
+        echo "$list"
+        exit 1
+    fi
+    if [ -z "{{id}}" ]; then
+        sed -n 's/^ch[0-9]*::ch\([0-9]*\)_\([0-9]*\)_\(.*\): test$/\1.\2  \3/p' <<<"$list" \
+            | tr '_' ' ' | sort -t. -k1,1n -k2,2n
+        echo "Check one: just exercise 3.1 (the book's chapter 3, exercise 1)"
+        exit 0
+    fi
+    filter="ch$(echo '{{id}}' | sed 's/^ch//; s/[.]/_/')_"
+    if ! grep -q "::$filter" <<<"$list"; then
+        echo "error: there is no exercise {{id}}; \`just exercise\` lists them" >&2
+        exit 1
+    fi
+    RUST_BACKTRACE=0 cargo test --test exercises -- "$filter"
+
 # Run the browser tests in headless Chromium (Debian: apt-get install chromium chromium-driver). Fails if Chromium is missing.
 e2e *filter:
     E2E_REQUIRED=1 cargo test -p session-course --test e2e -- {{filter}}
 
-# Save a PNG of each page of each chapter into book/src/screenshots/, taken by headless Chromium.
-screenshots:
-    E2E_REQUIRED=1 cargo test -p session-course --test e2e -- --ignored screenshots
+# Take the book's screenshots (book/src/screenshots/, or SCREENSHOT_DIR) in headless Chromium, each chapter's in a process of its own, then shrink them with oxipng: `just screenshots`, or `just screenshots 4`.
+screenshots chapter="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v oxipng >/dev/null; then
+        echo "error: oxipng is not installed: run just setup" >&2
+        exit 1
+    fi
+    export E2E_REQUIRED=1
+    if [ -z "{{chapter}}" ]; then
+        tests=$(cargo test -q -p session-course --test e2e -- --ignored --list screenshots:: | sed -n 's/: test$//p')
+        pictures='*.png'
+    else
+        tests="screenshots::chapter_{{trim_start_match(chapter, "chapter-")}}"
+        pictures='chapter-{{trim_start_match(chapter, "chapter-")}}-*.png'
+    fi
+    for test in $tests; do
+        cargo test -q -p session-course --test e2e -- --ignored --exact "$test"
+    done
+    cd "${SCREENSHOT_DIR:-book/src/screenshots}" && oxipng -q -o 4 --strip safe $pictures
 
 # Flood each session chapter (release build) with 100,000 cookie-less requests, twice, and check that its memory stays bounded. Needs oha (`just setup`).
 memory:
     bash .ci/memory
+
+# Measure what sessions cost: chapters 3, 5 and 11 (memory, SQLite, Redis) against a bare axum hello, with oha (`just setup`). Prints the table and writes it into book/bench-results.md.
+bench:
+    bash .ci/bench
 
 # Review changed snapshots one by one (accept or reject each).
 review:
@@ -70,3 +113,4 @@ serve-book:
 check:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cargo clippy --test exercises -- -D warnings
