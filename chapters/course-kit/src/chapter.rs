@@ -10,6 +10,7 @@ use axum::{
     routing::get,
 };
 use maud::{Markup, html};
+use tower::ServiceBuilder;
 use tower_sessions::SessionStore;
 
 use crate::{BODY_LIMIT, ErrorPage, inspector::WireInspector, layout, settings::CliOption};
@@ -156,16 +157,23 @@ impl Chapter {
                 )
                 .with_back_link(with_query("/", carried.as_deref()))
             })
-            .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .layer(middleware::from_fn_with_state(
-                inspector,
-                crate::inspector::inspect,
-            ))
-            .layer(middleware::from_fn_with_state(
-                chapter,
-                head_changes_nothing,
-            ))
-            .layer(middleware::from_fn(security_headers))
+            // The kit's layers, outermost first: a request goes through them
+            // from the top down, its answer from the bottom up. They are one
+            // `.layer()`, because axum boxes each layer of a Router, and every
+            // request pays for every box.
+            .layer(
+                ServiceBuilder::new()
+                    .layer(middleware::from_fn(security_headers))
+                    .layer(middleware::from_fn_with_state(
+                        chapter,
+                        head_changes_nothing,
+                    ))
+                    .layer(middleware::from_fn_with_state(
+                        inspector,
+                        crate::inspector::inspect,
+                    ))
+                    .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+            )
     }
 
     /// The answer for a path no route matched. The notes' own links omit the

@@ -130,15 +130,22 @@ pub(crate) async fn inspect(
     }
 
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+    let Ok(page) = to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let page = String::from_utf8_lossy(&bytes);
-    if !page.contains(INSPECTOR_PLACEHOLDER) {
-        return Response::from_parts(parts, Body::from(bytes));
-    }
+    let Some(at) = placeholder_position(&page) else {
+        return Response::from_parts(parts, Body::from(page));
+    };
 
-    let set_cookies = crate::header_strings(&parts.headers, header::SET_COOKIE);
+    let set_cookie_headers = crate::header_strings(&parts.headers, header::SET_COOKIE);
+    // Each one read once, as a browser reads it, for the lookup and the panel.
+    let set_cookies: Vec<SetCookie> = set_cookie_headers
+        .iter()
+        .map(|raw| SetCookie {
+            raw,
+            cookie: Cookie::parse(raw.as_str()).ok(),
+        })
+        .collect();
     let session = match &inspector.store {
         Some(store) => {
             let named = named_session(&seen, &set_cookies, inspector.carried_query, &page);
@@ -152,12 +159,31 @@ pub(crate) async fn inspect(
         parts.status,
         &set_cookies,
         session.as_ref(),
-    );
-    let page = page.replacen(INSPECTOR_PLACEHOLDER, &panel.into_string(), 1);
+    )
+    .into_string();
+
+    // The page with the panel in the placeholder's place, copied once.
+    let after = at + INSPECTOR_PLACEHOLDER.len();
+    let mut filled = Vec::with_capacity(page.len() - INSPECTOR_PLACEHOLDER.len() + panel.len());
+    filled.extend_from_slice(&page[..at]);
+    filled.extend_from_slice(panel.as_bytes());
+    filled.extend_from_slice(&page[after..]);
 
     // The body changed length, so the old Content-Length no longer holds.
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(page))
+    Response::from_parts(parts, Body::from(filled))
+}
+
+/// Where the page's placeholder for the panel starts, if it has one. The
+/// layout writes it as the last element of the page, so the search starts
+/// from the end, and finds it within a few bytes rather than after reading
+/// the whole page (this runs on every page, so it counts).
+fn placeholder_position(page: &[u8]) -> Option<usize> {
+    let placeholder = INSPECTOR_PLACEHOLDER.as_bytes();
+    let last_start = page.len().checked_sub(placeholder.len())?;
+    (0..=last_start)
+        .rev()
+        .find(|&at| page[at..].starts_with(placeholder))
 }
 
 fn is_form(headers: &HeaderMap) -> bool {
@@ -245,22 +271,29 @@ enum SessionShown {
     },
 }
 
+/// A `Set-Cookie` header of the response: as it was sent, and as a browser
+/// reads it (`None` if it cannot be read).
+struct SetCookie<'a> {
+    raw: &'a str,
+    cookie: Option<Cookie<'a>>,
+}
+
 /// The session id this exchange is about, and where it travelled: a
 /// `Set-Cookie` of the response if there is one (a new or renewed session),
 /// else the request's cookie; and in a chapter that carries the id in URLs,
 /// the links of the page sent back.
 fn named_session(
     seen: &RequestSeen,
-    set_cookies: &[String],
+    set_cookies: &[SetCookie],
     carried_query: Option<&str>,
-    page: &str,
+    page: &[u8],
 ) -> Named {
     let from_response = set_cookies
         .iter()
-        .filter_map(|raw| Cookie::parse(raw.as_str()).ok())
+        .filter_map(|set| set.cookie.as_ref())
         .rfind(|cookie| cookie.name() == SESSION_COOKIE);
     match from_response {
-        Some(cookie) if is_removal(&cookie) => return Named::Deleted,
+        Some(cookie) if is_removal(cookie) => return Named::Deleted,
         Some(cookie) => return Named::Id(cookie.value().to_string(), "the cookie"),
         None => {}
     }
@@ -278,6 +311,7 @@ fn named_session(
     // exchange belongs to is the one the page's links carry on: an id the
     // request named may have been refused (unknown, or sent by another
     // site), and then the page carries another one, or none.
+    let page = String::from_utf8_lossy(page);
     let marker = format!("?{name}=");
     let in_page: Option<String> = page.find(&marker).map(|at| {
         page[at + marker.len()..]
@@ -328,7 +362,7 @@ fn render(
     inspector: &WireInspector,
     seen: &RequestSeen,
     status: StatusCode,
-    set_cookies: &[String],
+    set_cookies: &[SetCookie],
     session: Option<&SessionShown>,
 ) -> Markup {
     let sealed_sent: Vec<(Sealed, &str, &str)> = seen
@@ -396,8 +430,8 @@ fn render(
                     p { "This response sets " strong { "no cookies" } " (no " code { "Set-Cookie" } " header)." }
                 } @else {
                     p { "This response tells your browser to store these cookies:" }
-                    @for raw in set_cookies {
-                        (set_cookie(raw, inspector))
+                    @for set in set_cookies {
+                        (set_cookie(set, inspector))
                     }
                 }
             }
@@ -412,19 +446,18 @@ fn render(
 }
 
 /// One `Set-Cookie` header, raw and then attribute by attribute.
-fn set_cookie(raw: &str, inspector: &WireInspector) -> Markup {
-    let parsed = Cookie::parse(raw);
+fn set_cookie(set: &SetCookie, inspector: &WireInspector) -> Markup {
     html! {
         div.set-cookie {
-            p { code { "Set-Cookie: " (raw) } }
-            @match parsed {
-                Err(_) => p { "(The inspector could not parse this header.)" },
+            p { code { "Set-Cookie: " (set.raw) } }
+            @match &set.cookie {
+                None => p { "(The inspector could not parse this header.)" },
                 // A removal says only "forget this cookie": its other
                 // attributes describe nothing that will be kept.
-                Ok(cookie) if is_removal(&cookie) => ul {
+                Some(cookie) if is_removal(cookie) => ul {
                     li { code { (cookie.name()) } ": Max-Age=0, so the browser " strong { "deletes" } " this cookie now." }
                 },
-                Ok(cookie) => ul {
+                Some(cookie) => ul {
                     li { code { (cookie.name()) } " = " code { (cookie.value()) } }
                     @if let Some(sealed) = inspector.sealing(cookie.name()) {
                         li { (sealed_parts(sealed, cookie.name(), cookie.value())) }
@@ -577,6 +610,18 @@ mod tests {
     /// A signed value as tower-cookies writes it: 44 characters of signature
     /// (this one is made up: the inspector cannot check it), then the value.
     const SIGNED: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=42";
+
+    #[test]
+    fn the_placeholder_is_found_wherever_it_is() {
+        let placeholder = INSPECTOR_PLACEHOLDER;
+        let page = format!("<main>é</main>{placeholder}</body></html>");
+        assert_eq!(placeholder_position(page.as_bytes()), Some(15));
+        let early = format!("{placeholder}<main>{}</main>", "x".repeat(5000));
+        assert_eq!(placeholder_position(early.as_bytes()), Some(0));
+        assert_eq!(placeholder_position(b"<main>no panel</main>"), None);
+        assert_eq!(placeholder_position(b""), None);
+        assert_eq!(placeholder_position(&placeholder.as_bytes()[1..]), None);
+    }
 
     #[test]
     fn a_signed_value_is_split_after_its_signature() {

@@ -28,6 +28,7 @@ use tokio::{
     net::TcpListener,
     sync::{Semaphore, watch},
 };
+use tower::ServiceBuilder;
 
 use crate::{App, Chapter, ErrorPage, Settings, request_log, settings::usage};
 
@@ -180,11 +181,18 @@ pub(crate) async fn serve_until_stopped(
     let mut tasks = tokio::task::JoinSet::new();
     for (listener, router, site) in listeners {
         let app = router
-            .layer(middleware::from_fn_with_state(
-                site,
-                request_log::log_request,
-            ))
-            .layer(middleware::from_fn(time_limit));
+            .layer(
+                ServiceBuilder::new()
+                    .layer(middleware::from_fn(time_limit))
+                    .layer(middleware::from_fn_with_state(
+                        site,
+                        request_log::log_request,
+                    )),
+            )
+            // A Router served as it is turns each handler into a service on
+            // every request; `with_state(())` does it once, here, as
+            // `axum::serve` does.
+            .with_state(());
         let graceful = graceful.clone();
         let slots = slots.clone();
         let mut stopped = stopped.clone();
