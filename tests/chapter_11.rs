@@ -13,9 +13,7 @@
 
 use std::{
     io::Write,
-    net::{TcpListener, TcpStream},
     path::PathBuf,
-    process::{Child, Command, Stdio},
     sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
@@ -25,7 +23,7 @@ use chapter_11::{
     race::{self, Outcome, Strategy},
 };
 use course_kit::Settings;
-use session_course::{Browser, Site, snapshot};
+use session_course::{Browser, Site, redis::RedisServer, snapshot};
 
 const ADD: &str = "/addItem/";
 
@@ -77,87 +75,16 @@ fn tell(message: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port on 127.0.0.1")
-        .port()
-}
-
-/// A `redis-server` of one test's own, stopped when the test ends.
-struct RedisServer {
-    child: Child,
-    url: String,
-}
-
-impl RedisServer {
-    /// Starts Debian's `redis-server` on a free port of 127.0.0.1, with
-    /// nothing saved to disk; or, without the program, says so and returns
-    /// `None` (a failure instead when `REDIS_REQUIRED=1`).
-    fn start(test: &str) -> Option<Self> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        // REDIS_SERVER, if set, names the program, as CHROME does for the
-        // browser tests.
-        let program = match std::env::var_os("REDIS_SERVER").filter(|p| !p.is_empty()) {
-            Some(program) => Some(PathBuf::from(program)).filter(|p| p.is_file()),
-            None => std::iter::once(PathBuf::from("/usr/bin"))
-                .chain(std::env::split_paths(&path))
-                .map(|dir| dir.join("redis-server"))
-                .find(|program| program.is_file()),
-        };
-        let Some(program) = program else {
-            let why = "redis-server is not installed (Debian: apt-get install redis-server), \
-                       or REDIS_SERVER names no program";
-            if std::env::var("REDIS_REQUIRED").is_ok_and(|value| value == "1") {
-                panic!("REDIS_REQUIRED=1, but {why}");
-            }
-            tell(&format!(
-                "chapter_11::{test} SKIPPED: {why}. `just redis` needs it too; \
-                 REDIS_REQUIRED=1 makes this a failure."
-            ));
-            return None;
-        };
-        let port = free_port();
-        let child = Command::new(&program)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let server = Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not answer on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(server)
-    }
-
-    fn options(&self, more: &[&'static str]) -> Vec<String> {
-        let mut options = vec![
-            "--store".into(),
-            "redis".into(),
-            "--redis-url".into(),
-            self.url.clone(),
-        ];
-        options.extend(more.iter().map(|option| option.to_string()));
-        options
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The options that point chapter 11 at a test's own Redis.
+fn redis_options(redis: &RedisServer, more: &[&'static str]) -> Vec<String> {
+    let mut options = vec![
+        "--store".into(),
+        "redis".into(),
+        "--redis-url".into(),
+        redis.url.clone(),
+    ];
+    options.extend(more.iter().map(|option| option.to_string()));
+    options
 }
 
 /// The chapter on a real port of 127.0.0.1, as `just run 11 --port P`
@@ -391,10 +318,11 @@ async fn the_cart_survives_a_restart_with_sqlite_and_not_with_memory() {
 
 #[tokio::test]
 async fn the_cart_survives_a_restart_with_redis() {
-    let Some(redis) = RedisServer::start("the_cart_survives_a_restart_with_redis") else {
+    let Some(redis) = RedisServer::start("chapter_11::the_cart_survives_a_restart_with_redis")
+    else {
         return;
     };
-    let options = redis.options(&[]);
+    let options = redis_options(&redis, &[]);
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let mut before = site(&options).await.browser();
     let form = before.get(ADD).await;
@@ -559,11 +487,12 @@ async fn sqlite_s_own_sweeper_deletes_expired_sessions_and_their_carts() {
 
 #[tokio::test]
 async fn redis_deletes_expired_sessions_and_their_carts_itself() {
-    let Some(redis) = RedisServer::start("redis_deletes_expired_sessions_and_their_carts_itself")
+    let Some(redis) =
+        RedisServer::start("chapter_11::redis_deletes_expired_sessions_and_their_carts_itself")
     else {
         return;
     };
-    let options = redis.options(&["--session-expiry", "1"]);
+    let options = redis_options(&redis, &["--session-expiry", "1"]);
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
     let id = a_short_session(&options).await;
     let store = Store::redis(&redis.url).await.unwrap();
@@ -661,10 +590,11 @@ async fn race_on_two_instances_sharing_a_sqlite_file() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn race_on_two_instances_sharing_a_redis() {
-    let Some(redis) = RedisServer::start("race_on_two_instances_sharing_a_redis") else {
+    let Some(redis) = RedisServer::start("chapter_11::race_on_two_instances_sharing_a_redis")
+    else {
         return;
     };
-    let options = redis.options(&[]);
+    let options = redis_options(&redis, &[]);
     let (first, second) = (Server::start(&options).await, Server::start(&options).await);
     race_across(first, second, "Redis").await;
 }

@@ -11,16 +11,13 @@
 //! without it, unless `REDIS_REQUIRED=1`.
 
 use std::{
-    io::Write,
-    net::{TcpListener, TcpStream},
     path::PathBuf,
-    process::{Child, Command, Stdio},
     sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
 
 use course_kit::{Settings, csrf};
-use session_course::{Browser, Exchange, Site};
+use session_course::{Browser, Exchange, Site, redis::RedisServer};
 use tokio::task::JoinSet;
 
 use crate::check::{Exercise, line_with};
@@ -490,76 +487,8 @@ async fn ch11_3_the_counter_counts_every_visit_made_at_once() {
     let file = SqliteFile::new();
     counts_every_visit(&exercise, &file.options(&[]), "SQLite").await;
     counts_every_visit(&exercise, &strings(&["--store", "memory"]), "memory").await;
-    if let Some(redis) = RedisServer::start() {
+    if let Some(redis) = RedisServer::start("exercise 11.3: the Redis part") {
         let options = strings(&["--store", "redis", "--redis-url", &redis.url]);
         counts_every_visit(&exercise, &options, "Redis").await;
-    }
-}
-
-/// A `redis-server` of one check's own, stopped when it is dropped: the
-/// pattern of `tests/chapter_11.rs`.
-struct RedisServer {
-    child: Child,
-    url: String,
-}
-
-impl RedisServer {
-    /// Starts `redis-server` (or the program `REDIS_SERVER` names) on a free
-    /// port of 127.0.0.1, with nothing saved to disk; without the program,
-    /// says so and returns `None`, or panics when `REDIS_REQUIRED=1`.
-    fn start() -> Option<Self> {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let program = match std::env::var_os("REDIS_SERVER").filter(|p| !p.is_empty()) {
-            Some(program) => Some(PathBuf::from(program)).filter(|p| p.is_file()),
-            None => std::iter::once(PathBuf::from("/usr/bin"))
-                .chain(std::env::split_paths(&path))
-                .map(|dir| dir.join("redis-server"))
-                .find(|program| program.is_file()),
-        };
-        let Some(program) = program else {
-            let why = "redis-server is not installed (Debian: apt-get install redis-server), \
-                       or REDIS_SERVER names no program";
-            if std::env::var("REDIS_REQUIRED").is_ok_and(|value| value == "1") {
-                panic!("REDIS_REQUIRED=1, but {why}");
-            }
-            // Straight to standard error: the harness captures `eprintln!`.
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "exercise 11.3: the Redis part is SKIPPED: {why}. REDIS_REQUIRED=1 makes this a failure."
-            );
-            return None;
-        };
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port on 127.0.0.1")
-            .port();
-        let child = Command::new(&program)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let server = Self {
-            child,
-            url: format!("redis://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not answer on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(server)
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
