@@ -13,8 +13,6 @@
 
 use std::{
     io::Write,
-    path::PathBuf,
-    sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
 
@@ -23,50 +21,15 @@ use chapter_11::{
     race::{self, Outcome, Strategy},
 };
 use course_kit::Settings;
-use session_course::{Browser, Site, redis::RedisServer, snapshot};
+use session_course::{
+    Browser, Site, snapshot,
+    stores::{RedisServer, SqliteFile},
+};
 
 const ADD: &str = "/addItem/";
 
 // ---------------------------------------------------------------------------
 // What the tests stand on: a SQLite file, a Redis server, a real server.
-
-/// A SQLite file of one test's own, in a folder deleted when the test ends.
-struct SqliteFile {
-    folder: PathBuf,
-    path: String,
-}
-
-impl SqliteFile {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let folder = std::env::temp_dir().join(format!(
-            "chapter-11-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let path = folder.join("sessions.sqlite3").display().to_string();
-        Self { folder, path }
-    }
-
-    /// The options that put an instance on this file.
-    fn options<'a>(&'a self, more: &[&'a str]) -> Vec<&'a str> {
-        let mut options = vec!["--store", "sqlite", "--sqlite", self.path.as_str()];
-        options.extend_from_slice(more);
-        options
-    }
-
-    /// A page's text with this file's path replaced, so that snapshots are
-    /// the same on every machine.
-    fn redact(&self, text: &str) -> String {
-        text.replace(&self.path, "[sqlite file]")
-    }
-}
-
-impl Drop for SqliteFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.folder);
-    }
-}
 
 /// Says something on the terminal even while the test harness captures the
 /// test's output, as a skipped browser test does: this write goes straight
@@ -125,8 +88,9 @@ fn strings(options: &[&str]) -> Vec<String> {
     options.iter().map(|option| option.to_string()).collect()
 }
 
-async fn site(options: &[&str]) -> Site {
-    Site::start_with(CHAPTER, app, options).await
+async fn site(options: &[impl AsRef<str>]) -> Site {
+    let options: Vec<&str> = options.iter().map(AsRef::as_ref).collect();
+    Site::start_with(CHAPTER, app, &options).await
 }
 
 /// The text of an exchange of a browser that was handed its cookie by hand:
@@ -452,7 +416,7 @@ async fn until_deleted(store: &Store, id: &str, limit: Duration) -> Result<Durat
 
 /// A session with something in both carts, on a chapter whose sessions end
 /// after one second without a request.
-async fn a_short_session(options: &[&str]) -> String {
+async fn a_short_session(options: &[impl AsRef<str>]) -> String {
     let mut browser = site(options).await.browser();
     let lab = browser.get("/race/").await;
     let added = browser.submit(&lab, "/race/record/", &[]).await;
@@ -583,7 +547,7 @@ async fn race_across(first: Server, second: Server, store: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn race_on_two_instances_sharing_a_sqlite_file() {
     let file = SqliteFile::new();
-    let options = strings(&file.options(&[]));
+    let options = file.options(&[]);
     let (first, second) = (Server::start(&options).await, Server::start(&options).await);
     race_across(first, second, "SQLite").await;
 }

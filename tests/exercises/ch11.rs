@@ -10,14 +10,13 @@
 //! its own `redis-server`, as `tests/chapter_11.rs` does, and is skipped
 //! without it, unless `REDIS_REQUIRED=1`.
 
-use std::{
-    path::PathBuf,
-    sync::atomic::{AtomicUsize, Ordering},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use course_kit::{Settings, csrf};
-use session_course::{Browser, Exchange, Site, redis::RedisServer};
+use session_course::{
+    Browser, Exchange, Site,
+    stores::{RedisServer, SqliteFile},
+};
 use tokio::task::JoinSet;
 
 use crate::check::{Exercise, line_with};
@@ -30,38 +29,6 @@ const COUNT: &str = "/pageCount/";
 /// How many requests of one session a check sends at once: enough for a
 /// lost update to show every time, few enough to take a fraction of a second.
 const AT_ONCE: usize = 16;
-
-/// A SQLite file of one check's own, in a folder deleted when it is dropped.
-struct SqliteFile {
-    folder: PathBuf,
-    path: String,
-}
-
-impl SqliteFile {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let folder = std::env::temp_dir().join(format!(
-            "chapter-11-exercise-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let path = folder.join("sessions.sqlite3").display().to_string();
-        Self { folder, path }
-    }
-
-    /// The options that put the chapter on this file, then `more`.
-    fn options(&self, more: &[&str]) -> Vec<String> {
-        let mut options = vec!["--store", "sqlite", "--sqlite", &self.path];
-        options.extend_from_slice(more);
-        strings(&options)
-    }
-}
-
-impl Drop for SqliteFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.folder);
-    }
-}
 
 fn strings(options: &[&str]) -> Vec<String> {
     options.iter().map(|option| option.to_string()).collect()

@@ -7,7 +7,7 @@
 
 pub mod browser;
 pub mod page;
-pub mod redis;
+pub mod stores;
 
 pub use browser::{Answer, Browser, Exchange, Site, answer, book_log_line};
 pub use page::FormOnPage;

@@ -1,13 +1,15 @@
-//! A `redis-server` of a test's own, for chapter 11's tests and exercise
-//! checks: started on a free port of 127.0.0.1 with nothing kept on disk,
-//! stopped when the test ends. The course starts the real component itself,
-//! as the browser tests start chromedriver.
+//! The stores chapter 11's tests and exercise checks stand on: a SQLite
+//! file of a test's own, and a `redis-server` of a test's own, started on a
+//! free port of 127.0.0.1 with nothing kept on disk. Both go away when the
+//! test ends. The course starts the real component itself, as the browser
+//! tests start chromedriver.
 
 use std::{
     io::Write,
     net::{TcpListener, TcpStream},
     path::PathBuf,
     process::{Child, Command, Stdio},
+    sync::atomic::{AtomicUsize, Ordering},
     time::{Duration, Instant},
 };
 
@@ -77,5 +79,52 @@ impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A SQLite file of a test's own, in a folder deleted when this is dropped.
+pub struct SqliteFile {
+    folder: PathBuf,
+    /// The file's path, as `--sqlite` takes it.
+    pub path: String,
+}
+
+impl Default for SqliteFile {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SqliteFile {
+    pub fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let folder = std::env::temp_dir().join(format!(
+            "chapter-11-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let path = folder.join("sessions.sqlite3").display().to_string();
+        Self { folder, path }
+    }
+
+    /// The options that put chapter 11 on this file, then `more`.
+    pub fn options(&self, more: &[&str]) -> Vec<String> {
+        ["--store", "sqlite", "--sqlite", &self.path]
+            .iter()
+            .chain(more)
+            .map(|option| option.to_string())
+            .collect()
+    }
+
+    /// A page's text with this file's path replaced, so that snapshots are
+    /// the same on every machine.
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(&self.path, "[sqlite file]")
+    }
+}
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
     }
 }
