@@ -1,6 +1,7 @@
 //! What the course's tests share: an in-process browser that drives a
-//! chapter ([`Browser`]), the page reading it is built on ([`page`]), and the
-//! snapshot macro that keeps dates out of snapshots ([`snapshot!`]).
+//! chapter ([`Browser`]), the page reading it is built on ([`page`]), the
+//! snapshot macro that keeps dates out of snapshots ([`snapshot!`]), and the
+//! stores chapter 11's tests start for themselves ([`stores`]).
 //!
 //! It is the root package's library, so it is compiled once for every test
 //! file, and never into a chapter's server.
