@@ -136,15 +136,7 @@ impl Chapter {
     fn wrap(&self, routes: Router, inspector: WireInspector) -> Router {
         let chapter = *self;
         routes
-            .route(
-                "/course.css",
-                get(|| async {
-                    (
-                        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-                        layout::STYLESHEET,
-                    )
-                }),
-            )
+            .route("/course.css", get(layout::stylesheet))
             .fallback(move |uri: Uri| async move { chapter.not_found(uri) })
             // A page asked for with a method it does not answer, such as a
             // POST to /countView/: a page that says so, not an empty 405.
@@ -238,7 +230,7 @@ async fn head_changes_nothing(
     }
     let path = request.uri().path();
     if path == "/course.css" {
-        return ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], ()).into_response();
+        return ([layout::CSS], ()).into_response();
     }
     if chapter.pages.iter().any(|page| page.path == path) {
         return (
@@ -277,16 +269,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
+    layout::set_security_headers(
+        headers,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     );
     response
 }

@@ -50,15 +50,7 @@ pub fn attacker_page(title: &str, content: Markup) -> Markup {
 /// anywhere. The chapter's own pages keep the strict policy.
 pub fn attacker_site(host: &'static str, port: u16, routes: Router) -> OtherSite {
     let router = routes
-        .route(
-            "/course.css",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-                    layout::STYLESHEET,
-                )
-            }),
-        )
+        .route("/course.css", get(layout::stylesheet))
         .layer(middleware::from_fn(attacker_headers));
     OtherSite {
         name: "Attacker",
@@ -71,16 +63,10 @@ pub fn attacker_site(host: &'static str, port: u16, routes: Router) -> OtherSite
 async fn attacker_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; script-src 'unsafe-inline'; \
-             img-src * data:; form-action *; base-uri 'none'",
-        ),
+    layout::set_security_headers(
+        headers,
+        "default-src 'none'; style-src 'self'; script-src 'unsafe-inline'; \
+         img-src * data:; form-action *; base-uri 'none'",
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response

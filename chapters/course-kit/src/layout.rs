@@ -1,6 +1,10 @@
 //! The page layout every page of the course shares, the stylesheet, and the
 //! way every page writes a date.
 
+use axum::{
+    http::{HeaderMap, HeaderValue, header},
+    response::IntoResponse,
+};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use time::{OffsetDateTime, macros::format_description};
 
@@ -13,6 +17,29 @@ pub(crate) const INSPECTOR_PLACEHOLDER: &str =
 
 /// The course's stylesheet, served at `/course.css`.
 pub(crate) const STYLESHEET: &str = include_str!("course.css");
+
+/// The stylesheet's content type.
+pub(crate) const CSS: (header::HeaderName, &str) =
+    (header::CONTENT_TYPE, "text/css; charset=utf-8");
+
+/// The handler of `/course.css`, on a chapter's site and on a lab's attacker site.
+pub(crate) async fn stylesheet() -> impl IntoResponse {
+    ([CSS], STYLESHEET)
+}
+
+/// The headers every response of the course carries: `nosniff`, so that a
+/// browser never guesses a content type, and a Content-Security-Policy, the
+/// chapter's strict one or an attacker site's looser one.
+pub(crate) fn set_security_headers(headers: &mut HeaderMap, policy: &'static str) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(policy),
+    );
+}
 
 /// A whole page: the head, the chapter's header, the content, and the place
 /// where the wire inspector goes.
